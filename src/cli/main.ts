@@ -1,0 +1,237 @@
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { loadConfig, type Config } from '../config.js';
+import { migrate, openStore, type Store } from '../db/database.js';
+import { AppError, isAppError } from '../errors.js';
+import { listFlows } from '../flows/flow.repository.js';
+import { applyFlow } from '../flows/flow.service.js';
+import { startServer } from '../http/server.js';
+import { writeFailedRecords } from '../imports/failed-records.js';
+import { findImport, listImports } from '../imports/import.repository.js';
+import { runImport } from '../imports/import.service.js';
+import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
+import { parseMapOption, printImportSummary, progressReporter } from './output.js';
+
+/** Runs one CLI command against the configured store, closing it afterwards. */
+async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const store = await openStore(config.databaseUrl);
+  try {
+    return await run(store, config);
+  } finally {
+    await store.close();
+  }
+}
+
+function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AppError('file_unreadable', `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new AppError('invalid_flow_definition', `${file}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+/** Builds the `leadport` command tree. */
+export function buildProgram(): Command {
+  const program = new Command('leadport').description('Lead intake and batch import').showHelpAfterError();
+
+  program
+    .command('serve')
+    .description('run the HTTP server on HOST:PORT (default 127.0.0.1:3000)')
+    .action(async () => {
+      const config = loadConfig();
+      const store = await openStore(config.databaseUrl);
+      const server = await startServer(config, store);
+      process.stdout.write(`Leadport is listening on ${server.url} (store: ${store.dialect})\n`);
+      const stop = async () => {
+        await server.stop();
+        await store.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .action(async () => {
+      const config = loadConfig();
+      const store = await openStore(config.databaseUrl, { migrate: false });
+      try {
+        const applied = await migrate(store.db);
+        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+      } finally {
+        await store.close();
+      }
+    });
+
+  const flows = program.command('flows').description('flows as code');
+  flows
+    .command('apply <file>')
+    .description('create or update a flow from its JSON definition')
+    .option('--json', 'print the result as JSON')
+    .action((file: string, options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const result = await applyFlow(store, readJsonFile(file), file);
+        if (options.json) printJson({ id: result.id, result: result.result });
+        else process.stdout.write(`flow "${result.id}" ${result.result}\n`);
+      }),
+    );
+  flows
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const list = await listFlows(store.db);
+        if (options.json) printJson(list);
+        else for (const flow of list) process.stdout.write(`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`);
+      }),
+    );
+
+  program
+    .command('import <file>')
+    .description('import a lead file through the flow pipeline')
+    .requiredOption('--flow <id>', 'flow id')
+    .requiredOption('--source <id>', 'source id')
+    .option('--dry-run', 'run the whole pipeline without storing anything')
+    .option('--json', 'print the summary as JSON')
+    .option('--map <pairs>', 'column mapping overrides: "Column=field,Other=" (empty field skips the column)')
+    .option('--encoding <name>', 'file encoding (default: detected)')
+    .option('--delimiter <char>', 'field delimiter (default: detected)')
+    .option('--no-header', 'the file has no header row')
+    .action((file: string, options: { flow: string; source: string; dryRun?: boolean; json?: boolean; map?: string; encoding?: string; delimiter?: string; header: boolean }) =>
+      withStore(async (store, config) => {
+        const progress = options.json ? undefined : progressReporter();
+        try {
+          const summary = await runImport(store, config, {
+            file,
+            flowId: options.flow,
+            sourceId: options.source,
+            dryRun: options.dryRun === true,
+            read: {
+              ...(options.encoding ? { encoding: options.encoding } : {}),
+              ...(options.delimiter ? { delimiter: unescapeDelimiter(options.delimiter) } : {}),
+              hasHeader: options.header,
+            },
+            ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
+            startedBy: 'cli',
+            ...(progress ? { onProgress: progress.update } : {}),
+          });
+          progress?.stop();
+          if (options.json) printJson(summary);
+          else printImportSummary(summary, options.dryRun === true);
+        } finally {
+          progress?.stop();
+        }
+      }),
+    );
+
+  const imports = program.command('imports').description('import history and reports');
+  imports
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const rows = await listImports(store.db);
+        if (options.json) {
+          printJson(rows.map(importView));
+          return;
+        }
+        for (const row of rows) {
+          process.stdout.write(`${row.id}  ${row.status.padEnd(21)} ${row.file_name}  total ${row.total}, created ${row.created}, updated ${row.updated}, failed ${row.failed}\n`);
+        }
+      }),
+    );
+  imports
+    .command('show <importId>')
+    .option('--json', 'print JSON')
+    .action((importId: string, options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const row = await findImport(store.db, importId);
+        if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`);
+        if (options.json) printJson(importView(row));
+        else for (const [key, value] of Object.entries(importView(row))) process.stdout.write(`${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
+      }),
+    );
+  imports
+    .command('failed <importId>')
+    .description('write the failed rows as CSV (original columns plus error)')
+    .option('-o, --output <file>', 'write to a file instead of stdout')
+    .action((importId: string, options: { output?: string }) =>
+      withStore(async (store) => {
+        const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
+        await writeFailedRecords(store, importId, out);
+        if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+      }),
+    );
+
+  const leads = program.command('leads').description('stored leads');
+  leads
+    .command('export')
+    .description('write the stored leads as JSON lines (or CSV)')
+    .option('--flow <id>', 'only this flow')
+    .option('--source <id>', 'only this source')
+    .option('--csv', 'write CSV instead of JSON lines')
+    .addOption(new Option('-o, --output <file>', 'write to a file instead of stdout'))
+    .action((options: { flow?: string; source?: string; csv?: boolean; output?: string }) =>
+      withStore(async (store) => {
+        const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
+        const filter = { flowId: options.flow, sourceId: options.source };
+        if (options.csv) await exportLeadsCsv(store, filter, out);
+        else await exportLeadsJsonLines(store, filter, out);
+        if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+      }),
+    );
+
+  return program;
+}
+
+function unescapeDelimiter(value: string): string {
+  return value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
+}
+
+function importView(row: NonNullable<Awaited<ReturnType<typeof findImport>>>) {
+  return {
+    id: row.id,
+    status: row.status,
+    flowId: row.flow_id,
+    sourceId: row.source_id,
+    fileName: row.file_name,
+    fileSha256: row.file_sha256,
+    fileSize: row.file_size,
+    total: row.total,
+    created: row.created,
+    updated: row.updated,
+    failed: row.failed,
+    duplicates: row.duplicates,
+    error: row.error,
+    startedBy: row.started_by,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+    columns: JSON.parse(row.columns) as string[],
+    mapping: JSON.parse(row.mapping) as (string | null)[],
+  };
+}
+
+/** The CLI entry point: parses argv and runs the command; errors become a message and exit code 1. */
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    const message = isAppError(error) || (error as Error)?.name === 'ConfigError' ? (error as Error).message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
+    process.stderr.write(`leadport: ${message}\n`);
+    process.exitCode = isAppError(error) ? 1 : 2;
+  }
+}

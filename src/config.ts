@@ -1,0 +1,77 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Configuration comes only from the environment, parsed and validated once here. Every problem is reported
+ * at once, and the result is frozen.
+ */
+const envSchema = z.object({
+  DATABASE_URL: z
+    .string()
+    .default('sqlite:./data/leadport.db')
+    .refine((url) => url.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(url), {
+      message: 'must be sqlite:<path> or postgres://...',
+    }),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  LEADPORT_ADMIN_EMAIL: z.email().optional(),
+  LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
+  LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
+  LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type StoreKind = 'sqlite' | 'postgres';
+
+export interface Config {
+  readonly databaseUrl: string;
+  readonly store: StoreKind;
+  /** Absolute path of the SQLite file, when store is sqlite (":memory:" kept as is). */
+  readonly sqlitePath: string | undefined;
+  readonly port: number;
+  readonly host: string;
+  readonly adminEmail: string | undefined;
+  readonly adminPassword: string | undefined;
+  readonly maxUploadBytes: number;
+  readonly batchSize: number;
+  readonly logLevel: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the given environment (process.env by default) into a frozen Config, or throws every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const values = parsed.data;
+  if (Boolean(values.LEADPORT_ADMIN_EMAIL) !== Boolean(values.LEADPORT_ADMIN_PASSWORD)) {
+    throw new ConfigError(['LEADPORT_ADMIN_EMAIL and LEADPORT_ADMIN_PASSWORD must be set together']);
+  }
+  const store: StoreKind = values.DATABASE_URL.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  return Object.freeze({
+    databaseUrl: values.DATABASE_URL,
+    store,
+    sqlitePath: store === 'sqlite' ? sqlitePathOf(values.DATABASE_URL) : undefined,
+    port: values.PORT,
+    host: values.HOST,
+    adminEmail: values.LEADPORT_ADMIN_EMAIL,
+    adminPassword: values.LEADPORT_ADMIN_PASSWORD,
+    maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
+    batchSize: values.LEADPORT_BATCH_SIZE,
+    logLevel: values.LOG_LEVEL,
+  });
+}
+
+function sqlitePathOf(url: string): string {
+  const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+  if (rest === ':memory:') return rest;
+  return path.resolve(rest || './data/leadport.db');
+}

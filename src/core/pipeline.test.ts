@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { parseFlowDefinition } from '../flows/flow.schema.js';
+import { compileFlow } from './pipeline.js';
+
+const flow = compileFlow(
+  parseFlowDefinition({
+    id: 'solar',
+    name: 'Solar',
+    fields: [
+      { name: 'first_name', required: true },
+      { name: 'email', required: true },
+      { name: 'phone_1' },
+      { name: 'state' },
+      { name: 'roof_type', type: 'choice', choices: ['shingle', 'tile'] },
+    ],
+    acceptance: { all: [{ field: 'email', op: 'format is valid' }, { field: 'state', op: 'is included in', value: ['TX', 'CA'] }] },
+    duplicates: { keys: ['email', 'phone_1'] },
+    sources: [{ id: 'picky', acceptance: { all: [{ field: 'phone_1', op: 'is not blank' }] } }, { id: 'easy' }],
+  }),
+);
+
+const raw = (values: Record<string, string>) => Object.assign(Object.create(null) as Record<string, string>, values);
+
+describe('compileFlow().evaluate', () => {
+  it('normalises by type and accepts a good lead with its duplicate keys', () => {
+    const result = flow.evaluate(raw({ first_name: ' Maria ', email: 'MARIA@x.com', phone_1: '(512) 555-0143', state: 'Texas', roof_type: 'Tile' }), 'easy');
+    expect(result.accepted).toBe(true);
+    expect({ ...result.fields }).toEqual({ first_name: 'Maria', email: 'maria@x.com', phone_1: '+15125550143', state: 'TX', roof_type: 'tile' });
+    expect(result.keys).toEqual(['email=maria@x.com', 'phone_1=+15125550143']);
+  });
+  it('rules see normalised values (California -> CA)', () => {
+    expect(flow.evaluate(raw({ first_name: 'A', email: 'a@x.com', state: 'California' }), 'easy').accepted).toBe(true);
+  });
+  it('collects every reason: required fields, flow criteria, source criteria', () => {
+    const result = flow.evaluate(raw({ email: 'nope', state: 'NY' }), 'picky');
+    expect(result.accepted).toBe(false);
+    expect(result.reasons).toEqual(['first_name is required', 'email is invalid: not a valid email address', 'state must be one of TX, CA', 'phone_1 is required']);
+    expect(result.keys).toEqual([]);
+  });
+  it('keeps invalid values raw in the stored fields', () => {
+    const result = flow.evaluate(raw({ first_name: 'A', email: 'a@x.com', state: 'TX', roof_type: 'straw' }), 'easy');
+    expect(result.fields.roof_type).toBe('straw');
+    expect(result.values.roof_type).toMatchObject({ valid: false, issue: 'not one of shingle, tile' });
+  });
+  it('ignores columns that are not fields and is safe with prototype-like names', () => {
+    const input = raw({ first_name: 'A', email: 'a@x.com', state: 'TX' });
+    input['__proto__'] = 'x';
+    const result = flow.evaluate(input, 'easy');
+    expect(result.accepted).toBe(true);
+    expect(Object.keys(result.fields)).not.toContain('__proto__');
+  });
+});

@@ -1,0 +1,79 @@
+import { duplicateKeys, type StoredFields } from './dedup.js';
+import { isBlankValue, normalise, type FieldValue, type NormaliseContext } from './field-types.js';
+import type { FieldSpec, FlowSpec, SourceSpec } from './flow-spec.js';
+import { evaluateRuleSet } from './rules.js';
+
+/** Raw values by field name (after column mapping). A null-prototype record: headers never touch prototypes. */
+export type RawLead = Record<string, string>;
+
+/** What the pure part of the pipeline decides about one lead, before the duplicate check and storage. */
+export interface Evaluation {
+  readonly values: Record<string, FieldValue>;
+  /** The values to store: normal when valid, the cleaned raw text when not, blank fields left out. */
+  readonly fields: StoredFields;
+  readonly accepted: boolean;
+  readonly reasons: readonly string[];
+  /** Duplicate keys (empty when the flow has no duplicate policy or the lead has no key values). */
+  readonly keys: readonly string[];
+}
+
+/** Per-column hints found by looking at a whole column, such as day-first dates. */
+export interface FieldHints {
+  readonly dayFirst?: boolean;
+  readonly date1904?: boolean;
+}
+
+interface CompiledField {
+  readonly spec: FieldSpec;
+  readonly context: NormaliseContext;
+}
+
+/** A flow prepared for evaluating many leads quickly. */
+export interface CompiledFlow {
+  readonly spec: FlowSpec;
+  readonly fieldNames: ReadonlySet<string>;
+  evaluate(raw: RawLead, sourceId: string): Evaluation;
+}
+
+/** Compiles a flow: field contexts, source criteria lookups. Hints apply per field name. */
+export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, FieldHints>> = {}): CompiledFlow {
+  const fields: CompiledField[] = spec.fields.map((field) => ({
+    spec: field,
+    context: { phoneRegion: spec.defaultPhoneRegion, choices: field.choices, ...hints[field.name] },
+  }));
+  const sources = new Map<string, SourceSpec>(spec.sources.map((source) => [source.id, source]));
+  return {
+    spec,
+    fieldNames: new Set(spec.fields.map((field) => field.name)),
+    evaluate(raw, sourceId) {
+      const values: Record<string, FieldValue> = Object.create(null);
+      const stored: StoredFields = Object.create(null);
+      const reasons: string[] = [];
+      for (const { spec: field, context } of fields) {
+        const text = raw[field.name];
+        const value = normalise(field.type, text ?? '', context);
+        values[field.name] = value;
+        if (isBlankValue(value)) {
+          if (field.required) reasons.push(`${field.name} is required`);
+          continue;
+        }
+        stored[field.name] = value.valid ? value.normal : value.raw.trim();
+      }
+      if (spec.acceptance) reasons.push(...evaluateRuleSet(spec.acceptance, values).reasons);
+      const sourceAcceptance = sources.get(sourceId)?.acceptance;
+      if (sourceAcceptance) reasons.push(...evaluateRuleSet(sourceAcceptance, values).reasons);
+      const accepted = reasons.length === 0;
+      const keys = accepted && spec.duplicates ? duplicateKeys(spec.duplicates, values) : [];
+      return { values, fields: stored, accepted, reasons: unique(reasons), keys };
+    },
+  };
+}
+
+function unique(items: string[]): string[] {
+  return items.length < 2 ? items : [...new Set(items)];
+}
+
+/** Joins reasons into the one reason string stored on an event. */
+export function joinReasons(reasons: readonly string[]): string {
+  return reasons.join('; ');
+}

@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import {
+  CompiledQuery,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  SqliteDriver,
+  type DatabaseConnection,
+  type Driver,
+  type Migration,
+  type MigrationProvider,
+  type SqliteDatabase,
+  type SqliteStatement,
+} from 'kysely';
+import pg from 'pg';
+import { AppError } from '../errors.js';
+import * as initial from './migrations/0001-initial.js';
+import type { DB } from './schema.js';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** An open store: the Kysely instance and which dialect it speaks. */
+export interface Store {
+  readonly db: Kysely<DB>;
+  readonly dialect: Dialect;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001-initial': initial,
+};
+
+const migrationProvider: MigrationProvider = {
+  getMigrations: async () => MIGRATIONS,
+};
+
+// SQLite: a deferred BEGIN that later writes can fail with SQLITE_BUSY despite the busy timeout when another
+// process writes first; BEGIN IMMEDIATE takes the write lock up front and waits for it.
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+class ImmediateSqliteDialect extends SqliteDialect {
+  readonly #config: ConstructorParameters<typeof SqliteDialect>[0];
+  constructor(config: ConstructorParameters<typeof SqliteDialect>[0]) {
+    super(config);
+    this.#config = config;
+  }
+  override createDriver(): Driver {
+    return new ImmediateSqliteDriver(this.#config);
+  }
+}
+
+// Kysely prepares every query afresh; batch inserts repeat a handful of SQL shapes, so keep them prepared.
+function withStatementCache(database: SQLite.Database, limit = 200): SqliteDatabase {
+  const statements = new Map<string, SqliteStatement>();
+  return {
+    close: () => database.close(),
+    prepare(sql: string): SqliteStatement {
+      let statement = statements.get(sql);
+      if (!statement) {
+        if (statements.size >= limit) statements.clear();
+        statement = database.prepare(sql) as unknown as SqliteStatement;
+        statements.set(sql, statement);
+      }
+      return statement;
+    },
+  };
+}
+
+/** Opens a better-sqlite3 database in WAL mode with a busy timeout, creating its folder. */
+export function openSqliteFile(file: string): SQLite.Database {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  const database = new SQLite(file);
+  database.pragma('journal_mode = WAL');
+  database.pragma('busy_timeout = 10000');
+  database.pragma('synchronous = NORMAL');
+  return database;
+}
+
+/** Opens the store named by a DATABASE_URL (sqlite:<path> or postgres://...) and applies migrations. */
+export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
+  const store = databaseUrl.startsWith('sqlite:') ? openSqliteStore(databaseUrl) : openPostgresStore(databaseUrl);
+  if (options.migrate !== false) {
+    try {
+      await migrate(store.db);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+  }
+  return store;
+}
+
+function openSqliteStore(databaseUrl: string): Store {
+  const rest = databaseUrl.slice('sqlite:'.length);
+  const file = rest === ':memory:' ? rest : path.resolve(rest || './data/leadport.db');
+  let database: SQLite.Database;
+  try {
+    database = openSqliteFile(file);
+  } catch (error) {
+    throw new AppError('storage_unavailable', `cannot open SQLite database ${file}: ${(error as Error).message}`);
+  }
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }) });
+  return { db, dialect: 'sqlite', close: () => db.destroy() };
+}
+
+function openPostgresStore(databaseUrl: string): Store {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
+  // An idle client's error (a restarted server) must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return { db, dialect: 'postgres', close: () => db.destroy() };
+}
+
+/** Applies every pending migration; the same migrations serve both dialects. */
+export async function migrate(db: Kysely<DB>): Promise<string[]> {
+  const migrator = new Migrator({ db, provider: migrationProvider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new AppError('storage_unavailable', `database migration failed: ${message}`);
+  }
+  return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+}

@@ -1,0 +1,119 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table types for Kysely. Timestamps are ISO-8601 UTC text and JSON is text on both dialects, so the same
+ * queries and migrations run on SQLite and PostgreSQL; booleans are 0/1 integers for the same reason.
+ */
+export interface FlowTable {
+  id: string;
+  name: string;
+  /** The parsed flow spec as JSON (what the pipeline compiles). */
+  spec: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface FieldTable {
+  flow_id: string;
+  name: string;
+  label: string;
+  type: string;
+  required: number;
+  aliases: string;
+  choices: string;
+  custom: number;
+  position: number;
+}
+
+export interface SourceTable {
+  id: string;
+  name: string;
+  created_at: string;
+}
+
+export interface FlowSourceTable {
+  flow_id: string;
+  source_id: string;
+}
+
+export interface LeadTable {
+  id: string;
+  flow_id: string;
+  source_id: string;
+  import_id: string | null;
+  row_number: number | null;
+  /** Normalised values by field name (JSON). */
+  fields: string;
+  /** Raw values by field name as submitted (JSON). */
+  raw: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One row per duplicate key claimed by a lead: the primary key is what stops two leads sharing a key. */
+export interface DuplicateKeyTable {
+  scope: string;
+  key: string;
+  lead_id: string;
+  created_at: string;
+}
+
+export interface EventTable {
+  id: string;
+  flow_id: string;
+  source_id: string;
+  import_id: string | null;
+  row_number: number | null;
+  outcome: string;
+  /** created | updated | merged | rejected | duplicate | error */
+  action: string;
+  reason: string | null;
+  lead_id: string | null;
+  duplicate: number;
+  /** For batch rows that did not create or update a lead: the original cells (JSON array). */
+  raw_row: string | null;
+  /** For updated leads: the fields before the update (JSON), so an import can be reverted. */
+  previous: string | null;
+  duration_us: number;
+  created_at: string;
+}
+
+export interface ImportTable {
+  id: string;
+  flow_id: string | null;
+  source_id: string | null;
+  file_name: string;
+  file_sha256: string | null;
+  file_size: number;
+  format: string;
+  options: string;
+  columns: string;
+  mapping: string;
+  status: string;
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  duplicates: number;
+  /** Rows whose results are committed: a resumed job starts after these. */
+  committed_rows: number;
+  error: string | null;
+  started_by: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  duration_ms: number | null;
+}
+
+export interface DB {
+  flows: FlowTable;
+  fields: FieldTable;
+  sources: SourceTable;
+  flow_sources: FlowSourceTable;
+  leads: LeadTable;
+  duplicate_keys: DuplicateKeyTable;
+  events: EventTable;
+  imports: ImportTable;
+  kysely_migration: { name: string; timestamp: string };
+  kysely_migration_lock: { id: string; is_locked: Generated<number> };
+}

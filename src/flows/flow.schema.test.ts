@@ -1,0 +1,48 @@
+import fs from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { parseFlowDefinition } from './flow.schema.js';
+
+const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8'));
+
+function problemsOf(input: unknown): string[] {
+  try {
+    parseFlowDefinition(input);
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return ((error as AppError).details?.problems as string[]) ?? [];
+  }
+  throw new Error('expected the definition to be refused');
+}
+
+describe('parseFlowDefinition', () => {
+  it('applies catalogue types, labels and defaults to the example flow', () => {
+    const spec = parseFlowDefinition(example);
+    expect(spec.defaultPhoneRegion).toBe('US');
+    expect(spec.fields.find((f) => f.name === 'first_name')).toMatchObject({ type: 'string', label: 'First name', required: true, custom: false });
+    expect(spec.fields.find((f) => f.name === 'roof_type')).toMatchObject({ type: 'choice', custom: true, choices: [{ value: 'shingle', label: 'shingle' }, { value: 'tile', label: 'tile' }, { value: 'metal', label: 'metal' }] });
+    expect(spec.duplicates).toEqual({ keys: ['email'], windowDays: 30, action: 'reject', scope: 'flow' });
+    expect(spec.sources).toEqual([{ id: 'acme-media', name: 'Acme Media', acceptance: undefined }]);
+  });
+  it('lists every schema problem with its path', () => {
+    const problems = problemsOf({ id: 'bad id!', fields: [{ name: 'Email' }], duplicates: { keys: [], action: 'drop' } });
+    expect(problems.some((p) => p.startsWith('id:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('name:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('fields.0.name:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('duplicates.action:'))).toBe(true);
+  });
+  it('refuses references to fields the flow does not have', () => {
+    const problems = problemsOf({ ...example, acceptance: { all: [{ field: 'income', op: 'is not blank' }] }, duplicates: { keys: ['phone_2'] } });
+    expect(problems).toEqual(['acceptance.0.field: "income" is not a field of this flow', 'duplicates.keys: "phone_2" is not a field of this flow']);
+  });
+  it('refuses unknown operators, choice fields without choices, repeated fields and bad patterns', () => {
+    expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'is shiny' }] } })[0]).toMatch(/^acceptance/);
+    expect(problemsOf({ ...example, fields: [...example.fields, { name: 'color', type: 'choice' }] })).toEqual(['fields.7.choices: a choice field needs choices']);
+    expect(problemsOf({ ...example, fields: [...example.fields, { name: 'email' }] })).toEqual(['fields.7.name: "email" is defined twice']);
+    expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'matches pattern', value: '(' }] } })).toEqual(['acceptance.0.value: not a valid regular expression']);
+  });
+  it('refuses nesting deeper than one level', () => {
+    const deep = { all: [{ any: [{ all: [{ field: 'email', op: 'is not blank' }] }] }] };
+    expect(problemsOf({ ...example, acceptance: deep }).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { standardField } from '../core/catalogue.js';
+import { FIELD_TYPES, type Choice } from '../core/field-types.js';
+import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
+import { OPERATORS, isRuleSet, type RuleOrSet, type RuleSet } from '../core/rules.js';
+import { AppError } from '../errors.js';
+
+const identifier = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
+
+const fieldName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case (a-z, 0-9, _), starting with a letter');
+
+export const ruleSchema = z.strictObject({
+  field: fieldName,
+  op: z.enum(OPERATORS),
+  value: z.unknown().optional(),
+});
+
+const innerSetSchema = z.union([
+  z.strictObject({ all: z.array(ruleSchema) }),
+  z.strictObject({ any: z.array(ruleSchema) }),
+]);
+
+/** Rule sets: all/any of rules, or of rule sets one level deep. */
+export const ruleSetSchema = z.union([
+  z.strictObject({ all: z.array(z.union([ruleSchema, innerSetSchema])) }),
+  z.strictObject({ any: z.array(z.union([ruleSchema, innerSetSchema])) }),
+]);
+
+const choiceSchema = z.union([z.string().min(1), z.strictObject({ value: z.string().min(1), label: z.string().min(1) })]);
+
+export const fieldSchema = z.strictObject({
+  name: fieldName,
+  label: z.string().min(1).optional(),
+  type: z.enum(FIELD_TYPES).optional(),
+  required: z.boolean().optional(),
+  aliases: z.array(z.string().min(1)).optional(),
+  choices: z.array(choiceSchema).optional(),
+});
+
+export const duplicatesSchema = z.strictObject({
+  keys: z.array(z.union([fieldName, z.array(fieldName).min(1)])).min(1),
+  windowDays: z.number().int().positive().nullable().optional(),
+  action: z.enum(['reject', 'update', 'merge']).default('reject'),
+  scope: z.enum(['flow', 'account']).default('flow'),
+});
+
+export const sourceSchema = z.strictObject({
+  id: identifier,
+  name: z.string().min(1).optional(),
+  acceptance: ruleSetSchema.optional(),
+});
+
+/** The flow definition file (`leadport flows apply`, `PUT /api/flows/:id`). */
+export const flowDefinitionSchema = z.strictObject({
+  id: identifier,
+  name: z.string().min(1),
+  defaultPhoneRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code').default('US'),
+  fields: z.array(fieldSchema).min(1),
+  acceptance: ruleSetSchema.optional(),
+  duplicates: duplicatesSchema.optional(),
+  sources: z.array(sourceSchema).default([]),
+  webhook: z.strictObject({ url: z.url() }).optional(),
+});
+
+export type FlowDefinition = z.input<typeof flowDefinitionSchema>;
+
+/**
+ * Parses and checks a flow definition: the schema, then the references between its parts (rules and
+ * duplicate keys must name fields of the flow, choice fields need choices). Throws one AppError listing
+ * every problem, each with its path.
+ */
+export function parseFlowDefinition(input: unknown, origin = 'flow definition'): FlowSpec {
+  const parsed = flowDefinitionSchema.safeParse(input);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw invalid(origin, problems);
+  }
+  const definition = parsed.data;
+  const problems: string[] = [];
+  const fields: FieldSpec[] = definition.fields.map((field, index) => {
+    const standard = standardField(field.name);
+    const type = field.type ?? standard?.type ?? 'string';
+    const choices: Choice[] = (field.choices ?? []).map((choice) =>
+      typeof choice === 'string' ? { value: choice, label: choice } : choice,
+    );
+    if (type === 'choice' && choices.length === 0) problems.push(`fields.${index}.choices: a choice field needs choices`);
+    return {
+      name: field.name,
+      label: field.label ?? standard?.label ?? field.name.replace(/_/g, ' '),
+      type,
+      required: field.required ?? false,
+      aliases: field.aliases ?? [],
+      choices,
+      custom: standard === undefined,
+    };
+  });
+  const names = new Set<string>();
+  fields.forEach((field, index) => {
+    if (names.has(field.name)) problems.push(`fields.${index}.name: "${field.name}" is defined twice`);
+    names.add(field.name);
+  });
+  const checkRules = (set: RuleSet | undefined, where: string) => {
+    if (!set) return;
+    const members: readonly RuleOrSet[] = 'all' in set ? set.all : set.any;
+    members.forEach((member, index) => {
+      if (isRuleSet(member)) checkRules(member, `${where}.${index}`);
+      else if (!names.has(member.field)) problems.push(`${where}.${index}.field: "${member.field}" is not a field of this flow`);
+      else if (member.op.includes('pattern')) {
+        try {
+          new RegExp(String(member.value));
+        } catch {
+          problems.push(`${where}.${index}.value: not a valid regular expression`);
+        }
+      }
+    });
+  };
+  checkRules(definition.acceptance, 'acceptance');
+  definition.sources.forEach((source, index) => checkRules(source.acceptance, `sources.${index}.acceptance`));
+  definition.duplicates?.keys.flat().forEach((name) => {
+    if (!names.has(name)) problems.push(`duplicates.keys: "${name}" is not a field of this flow`);
+  });
+  const sourceIds = new Set<string>();
+  definition.sources.forEach((source, index) => {
+    if (sourceIds.has(source.id)) problems.push(`sources.${index}.id: "${source.id}" is listed twice`);
+    sourceIds.add(source.id);
+  });
+  if (problems.length > 0) throw invalid(origin, problems);
+  return {
+    id: definition.id,
+    name: definition.name,
+    defaultPhoneRegion: definition.defaultPhoneRegion,
+    fields,
+    acceptance: definition.acceptance,
+    duplicates: definition.duplicates && {
+      keys: definition.duplicates.keys,
+      windowDays: definition.duplicates.windowDays ?? null,
+      action: definition.duplicates.action,
+      scope: definition.duplicates.scope,
+    },
+    sources: definition.sources.map((source) => ({ id: source.id, name: source.name ?? source.id, acceptance: source.acceptance })),
+    webhook: definition.webhook,
+  };
+}
+
+function invalid(origin: string, problems: string[]): AppError {
+  return new AppError('invalid_flow_definition', `${origin} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
+    problems,
+  });
+}

@@ -1,0 +1,34 @@
+import { AppError } from '../errors.js';
+
+/** Import job states (DESIGN.md, import workflow step 5). */
+export const IMPORT_STATES = ['queued', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled', 'reverted'] as const;
+export type ImportState = (typeof IMPORT_STATES)[number];
+
+const TRANSITIONS: Record<ImportState, readonly ImportState[]> = {
+  queued: ['processing', 'cancelled', 'failed'],
+  // processing -> queued: a worker that died mid-way hands the job back to be resumed.
+  processing: ['completed', 'completed_with_errors', 'failed', 'cancelled', 'queued'],
+  completed: ['reverted'],
+  completed_with_errors: ['reverted'],
+  failed: [],
+  cancelled: ['reverted'],
+  reverted: [],
+};
+
+export const TERMINAL_STATES: ReadonlySet<ImportState> = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled', 'reverted']);
+
+export function canTransition(from: ImportState, to: ImportState): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Throws invalid_state_transition unless the import may move from `from` to `to`. */
+export function assertTransition(importId: string, from: ImportState, to: ImportState): void {
+  if (!canTransition(from, to)) {
+    throw new AppError('invalid_state_transition', `import ${importId} is ${from} and cannot become ${to}`, { from, to });
+  }
+}
+
+/** The final state of an import that read its whole file. */
+export function finalState(failed: number): ImportState {
+  return failed === 0 ? 'completed' : 'completed_with_errors';
+}

@@ -1,0 +1,91 @@
+import type { Kysely, Transaction } from 'kysely';
+import { chunkForInsert } from '../db/batch.js';
+import type { DB, ImportTable } from '../db/schema.js';
+import type { ImportState } from './import-state.js';
+
+export type ImportRow = ImportTable;
+
+export async function insertImport(db: Kysely<DB>, row: ImportTable): Promise<void> {
+  await db.insertInto('imports').values(row).execute();
+}
+
+export async function findImport(db: Kysely<DB>, importId: string): Promise<ImportRow | undefined> {
+  return db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirst();
+}
+
+export interface ImportCounts {
+  total: number;
+  created: number;
+  updated: number;
+  failed: number;
+  duplicates: number;
+  committed_rows: number;
+}
+
+/** Records a committed batch's counts, in the batch's own transaction so a resumed job knows where it was. */
+export async function saveProgress(trx: Transaction<DB>, importId: string, counts: ImportCounts): Promise<void> {
+  await trx.updateTable('imports').set(counts).where('id', '=', importId).execute();
+}
+
+export async function finishImport(
+  db: Kysely<DB>,
+  importId: string,
+  status: ImportState,
+  fields: { sha256?: string | null; error?: string | null; finishedAt: string; durationMs: number },
+): Promise<void> {
+  await db
+    .updateTable('imports')
+    .set({
+      status,
+      finished_at: fields.finishedAt,
+      duration_ms: fields.durationMs,
+      ...(fields.sha256 !== undefined ? { file_sha256: fields.sha256 } : {}),
+      ...(fields.error !== undefined ? { error: fields.error } : {}),
+    })
+    .where('id', '=', importId)
+    .execute();
+}
+
+/** Imports, newest first. */
+export async function listImports(db: Kysely<DB>, limit = 100): Promise<ImportRow[]> {
+  return db.selectFrom('imports').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/** A page of an import's failed rows (outcome failure or error) after a row number, in file order. */
+export async function findFailedRows(db: Kysely<DB>, importId: string, afterRow: number, limit: number) {
+  return db
+    .selectFrom('events')
+    .select(['row_number', 'outcome', 'reason', 'raw_row'])
+    .where('import_id', '=', importId)
+    .where('row_number', '>', afterRow)
+    .where('outcome', '!=', 'success')
+    .orderBy('row_number')
+    .limit(limit)
+    .execute();
+}
+
+/**
+ * Undoes an import's writes: restores the leads it updated (newest change first), then deletes the leads it
+ * created with their duplicate keys. With `dropEvents` its events go too (an import that failed as a whole).
+ */
+export async function undoImportWrites(trx: Transaction<DB>, importId: string, dropEvents: boolean): Promise<void> {
+  const updates = await trx
+    .selectFrom('events')
+    .select(['lead_id', 'previous'])
+    .where('import_id', '=', importId)
+    .where('previous', 'is not', null)
+    .orderBy('row_number', 'desc')
+    .execute();
+  const now = new Date().toISOString();
+  for (const update of updates) {
+    if (update.lead_id && update.previous) {
+      await trx.updateTable('leads').set({ fields: update.previous, updated_at: now }).where('id', '=', update.lead_id).execute();
+    }
+  }
+  const created = await trx.selectFrom('leads').select('id').where('import_id', '=', importId).execute();
+  for (const chunk of chunkForInsert(created.map((lead) => lead.id), 1)) {
+    await trx.deleteFrom('duplicate_keys').where('lead_id', 'in', chunk).execute();
+  }
+  await trx.deleteFrom('leads').where('import_id', '=', importId).execute();
+  if (dropEvents) await trx.deleteFrom('events').where('import_id', '=', importId).execute();
+}

@@ -1,0 +1,74 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import Papa from 'papaparse';
+import type { Scalar } from '../core/field-types.js';
+import type { Store } from '../db/database.js';
+import { findFlowSpec } from '../flows/flow.repository.js';
+import { findLeadsPage, type LeadFilter } from './lead.repository.js';
+
+const PAGE = 5000;
+
+/** A stored lead as exported (DESIGN.md contracts: `leadport leads export`). */
+export interface ExportedLead {
+  id: string;
+  flowId: string;
+  sourceId: string;
+  fields: Record<string, Scalar>;
+  createdAt: string;
+}
+
+async function* exportedLeads(store: Store, filter: LeadFilter): AsyncGenerator<ExportedLead[]> {
+  let after: string | null = null;
+  while (true) {
+    const page = await findLeadsPage(store.db, filter, after, PAGE);
+    if (page.length === 0) return;
+    yield page.map((row) => ({
+      id: row.id,
+      flowId: row.flow_id,
+      sourceId: row.source_id,
+      fields: JSON.parse(row.fields) as Record<string, Scalar>,
+      createdAt: row.created_at,
+    }));
+    after = page[page.length - 1]?.id ?? null;
+    if (page.length < PAGE) return;
+  }
+}
+
+async function write(out: Writable, text: string): Promise<void> {
+  if (text && !out.write(text)) await once(out, 'drain');
+}
+
+/** Writes stored leads as JSON lines, page by page. Returns how many were written. */
+export async function exportLeadsJsonLines(store: Store, filter: LeadFilter, out: Writable): Promise<number> {
+  let count = 0;
+  for await (const page of exportedLeads(store, filter)) {
+    await write(out, page.map((lead) => JSON.stringify(lead)).join('\n') + '\n');
+    count += page.length;
+  }
+  return count;
+}
+
+/**
+ * Writes stored leads as CSV: id, flow_id, source_id, created_at, then one column per field. With a flow
+ * filter the columns are that flow's fields in order; otherwise the union of fields seen, in first-seen
+ * order, which needs a first pass over the leads.
+ */
+export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writable): Promise<number> {
+  let fieldNames: string[];
+  const flow = filter.flowId ? await findFlowSpec(store.db, filter.flowId) : undefined;
+  if (flow) {
+    fieldNames = flow.fields.map((field) => field.name);
+  } else {
+    const seen = new Set<string>();
+    for await (const page of exportedLeads(store, filter)) for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
+    fieldNames = [...seen];
+  }
+  await write(out, Papa.unparse([['id', 'flow_id', 'source_id', 'created_at', ...fieldNames]], { newline: '\r\n' }) + '\r\n');
+  let count = 0;
+  for await (const page of exportedLeads(store, filter)) {
+    const rows = page.map((lead) => [lead.id, lead.flowId, lead.sourceId, lead.createdAt, ...fieldNames.map((name) => lead.fields[name] ?? '')]);
+    await write(out, Papa.unparse(rows, { escapeFormulae: true, newline: '\r\n' }) + '\r\n');
+    count += page.length;
+  }
+  return count;
+}

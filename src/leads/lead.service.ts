@@ -1,0 +1,235 @@
+import type { Kysely, Transaction } from 'kysely';
+import { combineFields, duplicateScope, type StoredFields } from '../core/dedup.js';
+import { newId } from '../core/ids.js';
+import { joinReasons, type CompiledFlow, type Evaluation, type RawLead } from '../core/pipeline.js';
+import type { DB, EventTable, LeadTable } from '../db/schema.js';
+import {
+  claimDuplicateKeys,
+  findDuplicateKeys,
+  findLeadFields,
+  insertEvents,
+  insertLeads,
+  releaseExpiredKeys,
+  updateLeadFields,
+} from './lead.repository.js';
+
+export type Outcome = 'success' | 'failure' | 'error';
+export type Action = 'created' | 'updated' | 'merged' | 'rejected' | 'duplicate' | 'error';
+
+/** One lead entering the storage step: evaluated by the pure pipeline, or refused earlier with an error. */
+export interface Submission {
+  readonly rowNumber: number | null;
+  readonly raw: RawLead;
+  readonly evaluation: Evaluation | null;
+  /** Set when the row could not be evaluated at all (a ragged CSV row, an oversized cell). */
+  readonly errorReason?: string;
+  /** The original cells of a batch row, kept for the failed-records download. */
+  readonly cells?: readonly string[];
+  readonly durationUs: number;
+}
+
+export interface SubmissionResult {
+  readonly outcome: Outcome;
+  readonly action: Action;
+  readonly reason: string | null;
+  readonly leadId: string;
+  readonly duplicate: boolean;
+}
+
+export interface BatchContext {
+  readonly flow: CompiledFlow;
+  readonly sourceId: string;
+  readonly importId: string | null;
+}
+
+/** Dry runs store nothing, so they remember the keys of would-be leads across batches themselves. */
+export interface DryRunState {
+  readonly owners: Map<string, string>;
+}
+
+/** Thrown when a concurrent writer claimed a duplicate key first: roll back and run the batch again. */
+export class DuplicateKeyRace extends Error {
+  constructor() {
+    super('a concurrent submission claimed a duplicate key first');
+  }
+}
+
+const DAY_MS = 86_400_000;
+
+interface NewLead {
+  readonly id: string;
+  fields: StoredFields;
+  readonly raw: RawLead;
+  readonly rowNumber: number | null;
+  readonly keys: readonly string[];
+}
+
+/** What a batch will write: decided by planBatch, written by writeBatch. */
+export interface BatchPlan {
+  readonly results: SubmissionResult[];
+  readonly events: EventTable[];
+  readonly leads: LeadTable[];
+  readonly updates: ReadonlyMap<string, StoredFields>;
+  readonly claims: readonly { key: string; leadId: string }[];
+  readonly scope: string;
+  readonly expired: readonly string[];
+  readonly cutoff: string | null;
+  readonly now: string;
+}
+
+/**
+ * The decision half of the storage step for a batch: the duplicate check against stored leads and within
+ * the batch (and, for dry runs, within the whole file), and the outcome of every submission. Reads only.
+ */
+export async function planBatch(
+  db: Kysely<DB>,
+  context: BatchContext,
+  submissions: readonly Submission[],
+  dryRun: DryRunState | null = null,
+): Promise<BatchPlan> {
+  const now = new Date();
+  const nowIso = now.toISOString();
+  const policy = context.flow.spec.duplicates;
+  const scope = policy ? duplicateScope(policy, context.flow.spec.id) : '';
+  const cutoff = policy?.windowDays ? new Date(now.getTime() - policy.windowDays * DAY_MS).toISOString() : null;
+
+  const wanted = new Set<string>();
+  for (const submission of submissions) for (const key of submission.evaluation?.keys ?? []) wanted.add(key);
+  const existing = policy && wanted.size > 0 ? await findDuplicateKeys(db, scope, [...wanted]) : new Map();
+  const expired: string[] = [];
+  const live = new Map<string, string>();
+  for (const claim of existing.values()) {
+    if (cutoff && claim.createdAt < cutoff) expired.push(claim.key);
+    else live.set(claim.key, claim.leadId);
+  }
+  const merging = policy !== undefined && policy.action !== 'reject' && dryRun === null;
+  const storedFields = merging && live.size > 0 ? await findLeadFields(db, [...new Set(live.values())]) : new Map<string, StoredFields>();
+
+  const owners = dryRun?.owners ?? new Map<string, string>();
+  const newLeads = new Map<string, NewLead>();
+  const updates = new Map<string, StoredFields>();
+  const results: SubmissionResult[] = [];
+  const events: EventTable[] = [];
+
+  // Decides one submission in file order; an update of a stored lead records what it overwrote (for revert).
+  const decide = (submission: Submission): { result: SubmissionResult; previous: string | null } => {
+    const evaluation = submission.evaluation;
+    if (!evaluation) {
+      return { result: { outcome: 'error', action: 'error', reason: submission.errorReason ?? 'row could not be read', leadId: newId(), duplicate: false }, previous: null };
+    }
+    if (!evaluation.accepted) {
+      return { result: { outcome: 'failure', action: 'rejected', reason: joinReasons(evaluation.reasons), leadId: newId(), duplicate: false }, previous: null };
+    }
+    let match: string | undefined;
+    for (const key of evaluation.keys) {
+      match = owners.get(key) ?? live.get(key);
+      if (match) break;
+    }
+    if (match && policy) {
+      if (policy.action === 'reject') {
+        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: newId(), duplicate: true }, previous: null };
+      }
+      const action = policy.action === 'update' ? 'updated' : 'merged';
+      const pending = newLeads.get(match);
+      let previous: string | null = null;
+      if (pending) {
+        pending.fields = combineFields(policy.action, pending.fields, evaluation.fields);
+      } else if (!dryRun) {
+        const before = updates.get(match) ?? storedFields.get(match) ?? {};
+        previous = JSON.stringify(before);
+        updates.set(match, combineFields(policy.action, before, evaluation.fields));
+      }
+      return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
+    }
+    const id = newId();
+    newLeads.set(id, { id, fields: evaluation.fields, raw: submission.raw, rowNumber: submission.rowNumber, keys: evaluation.keys });
+    for (const key of evaluation.keys) owners.set(key, id);
+    return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
+  };
+
+  for (const submission of submissions) {
+    const { result, previous } = decide(submission);
+    results.push(result);
+    events.push({
+      id: newId(),
+      flow_id: context.flow.spec.id,
+      source_id: context.sourceId,
+      import_id: context.importId,
+      row_number: submission.rowNumber,
+      outcome: result.outcome,
+      action: result.action,
+      reason: result.reason,
+      lead_id: result.leadId,
+      duplicate: result.duplicate ? 1 : 0,
+      raw_row: result.outcome === 'success' ? null : JSON.stringify(submission.cells ?? submission.raw),
+      previous,
+      duration_us: submission.durationUs,
+      created_at: nowIso,
+    });
+  }
+
+  const leads: LeadTable[] = [...newLeads.values()].map((lead) => ({
+    id: lead.id,
+    flow_id: context.flow.spec.id,
+    source_id: context.sourceId,
+    import_id: context.importId,
+    row_number: lead.rowNumber,
+    fields: JSON.stringify(lead.fields),
+    raw: JSON.stringify(lead.raw),
+    created_at: nowIso,
+    updated_at: nowIso,
+  }));
+  // Sorted, so concurrent writers take key locks in the same order and cannot deadlock each other on them.
+  const claims = [...newLeads.values()]
+    .flatMap((lead) => lead.keys.map((key) => ({ key, leadId: lead.id })))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { results, events, leads, updates, claims, scope, expired, cutoff, now: nowIso };
+}
+
+/**
+ * The write half: one multi-row statement per table. Duplicate keys are claimed first; if a concurrent
+ * writer holds one, DuplicateKeyRace is thrown so the caller rolls back and plans the batch again.
+ */
+export async function writeBatch(trx: Transaction<DB>, plan: BatchPlan): Promise<void> {
+  if (plan.expired.length > 0 && plan.cutoff) await releaseExpiredKeys(trx, plan.scope, plan.expired, plan.cutoff);
+  if (plan.claims.length > 0) {
+    const claimed = await claimDuplicateKeys(trx, plan.scope, plan.claims, plan.now);
+    if (claimed.size !== plan.claims.length) throw new DuplicateKeyRace();
+  }
+  await insertLeads(trx, plan.leads);
+  for (const [leadId, fields] of plan.updates) await updateLeadFields(trx, leadId, fields, plan.now);
+  await insertEvents(trx, plan.events);
+}
+
+const RACE_RETRIES = 5;
+
+// PostgreSQL deadlock_detected and serialization_failure: the transaction was rolled back and may run again.
+const RETRYABLE_SQLSTATES = new Set(['40P01', '40001']);
+
+function isRetryable(error: unknown): boolean {
+  return error instanceof DuplicateKeyRace || RETRYABLE_SQLSTATES.has((error as { code?: string })?.code ?? '');
+}
+
+/**
+ * Plans and writes a batch in one transaction, planning again when a concurrent writer won a duplicate key
+ * (PostgreSQL; SQLite's immediate transactions serialise writers). `extra` runs in the same transaction.
+ */
+export async function storeBatch(
+  db: Kysely<DB>,
+  context: BatchContext,
+  submissions: readonly Submission[],
+  extra?: (trx: Transaction<DB>, plan: BatchPlan) => Promise<void>,
+): Promise<BatchPlan> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(async (trx) => {
+        const plan = await planBatch(trx, context, submissions);
+        await writeBatch(trx, plan);
+        if (extra) await extra(trx, plan);
+        return plan;
+      });
+    } catch (error) {
+      if (!isRetryable(error) || attempt >= RACE_RETRIES) throw error;
+    }
+  }
+}

@@ -1,0 +1,162 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin/leadport.js');
+const exampleFlow = path.join(root, 'examples/solar-flow.json');
+const exampleCsv = path.join(root, 'examples/solar-leads.csv');
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function cli(url: string, args: string[]): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent' },
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failure = error as { code: number; stdout: string; stderr: string };
+    return { code: failure.code, stdout: failure.stdout, stderr: failure.stderr };
+  }
+}
+
+const EXPECTED_FAILED_CSV = [
+  'First Name,Last Name,Email,Phone,State,Zip,Roof type,error',
+  'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,email is invalid: not a valid email address',
+  ',Nguyen,linh.nguyen@example.com,602-555-0111,AZ,85004,shingle,first_name is required',
+  `Robert,Johnson,robert.johnson@example.com,"'+1 713 555 0100",NY,10001,tile,"state must be one of TX, CA, AZ"`,
+  'Maria,Garcia,Maria.Garcia@Example.com,512-555-0143,TX,78701,shingle,duplicate',
+  'Chen,Wei,,480-555-0122,AZ,85251,metal,email is required',
+  '',
+].join('\r\n');
+
+for (const dialect of DIALECTS) {
+  describe(`leadport CLI on ${dialect}`, () => {
+    let t: TestStore;
+    let dir: string;
+    beforeAll(async () => {
+      t = await createTestStore(dialect);
+      dir = tempDir();
+    });
+    afterAll(async () => {
+      await t.destroy();
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('applies the example flow, imports the example file, and reports exactly', async () => {
+      expect(await cli(t.url, ['flows', 'apply', exampleFlow])).toMatchObject({ code: 0, stdout: 'flow "solar" created\n' });
+      expect(await cli(t.url, ['flows', 'apply', exampleFlow])).toMatchObject({ code: 0, stdout: 'flow "solar" unchanged\n' });
+
+      const dry = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--json', '--dry-run']);
+      expect(dry.code).toBe(0);
+      expect(JSON.parse(dry.stdout)).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, updated: 0, failed: 5, duplicates: 1 });
+      expect((await cli(t.url, ['leads', 'export', '--flow', 'solar'])).stdout).toBe('');
+
+      const imported = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--json']);
+      expect(imported.code).toBe(0);
+      const summary = JSON.parse(imported.stdout);
+      expect(Object.keys(summary)).toEqual(['importId', 'status', 'total', 'created', 'updated', 'failed', 'duplicates', 'durationMs']);
+      expect(summary).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, updated: 0, failed: 5, duplicates: 1 });
+      expect(summary.total).toBe(summary.created + summary.updated + summary.failed);
+
+      const failed = await cli(t.url, ['imports', 'failed', summary.importId]);
+      expect(failed).toMatchObject({ code: 0, stdout: EXPECTED_FAILED_CSV });
+
+      const exported = await cli(t.url, ['leads', 'export', '--flow', 'solar']);
+      const leads = exported.stdout.trim().split('\n').map((line) => JSON.parse(line));
+      expect(leads).toHaveLength(4);
+      expect(Object.keys(leads[0])).toEqual(['id', 'flowId', 'sourceId', 'fields', 'createdAt']);
+      expect(leads[0]).toMatchObject({
+        flowId: 'solar',
+        sourceId: 'acme-media',
+        fields: { first_name: 'Maria', last_name: 'Garcia', email: 'maria.garcia@example.com', phone_1: '+15125550143', state: 'TX', postal_code: '78701', roof_type: 'shingle' },
+      });
+      expect(leads[1].fields).toMatchObject({ email: 'james.smith@example.com', state: 'CA', phone_1: '+15125550199', postal_code: '90210' });
+
+      const csv = await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv']);
+      expect(csv.stdout.split('\r\n')[0]).toBe('id,flow_id,source_id,created_at,first_name,last_name,email,phone_1,state,postal_code,roof_type');
+
+      const shown = JSON.parse((await cli(t.url, ['imports', 'show', summary.importId, '--json'])).stdout);
+      expect(shown).toMatchObject({ id: summary.importId, status: 'completed_with_errors', total: 9, fileName: 'solar-leads.csv' });
+      const listed = await cli(t.url, ['imports', 'list']);
+      expect(listed.stdout).toContain(summary.importId);
+    });
+
+    it('prints a readable summary without --json', async () => {
+      const result = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--dry-run']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('nothing was stored');
+      expect(result.stdout).toMatch(/rows:\s+9/);
+      expect(result.stdout).toMatch(/created:\s+0\n/);
+      expect(result.stdout).toMatch(/duplicates:\s+5\n/);
+    });
+
+    it('refuses what cannot be imported with a clear message and a non-zero exit', async () => {
+      const missing = await cli(t.url, ['import', path.join(dir, 'nope.csv'), '--flow', 'solar', '--source', 'acme-media', '--json']);
+      expect(missing).toMatchObject({ code: 1, stdout: '' });
+      expect(missing.stderr).toBe('leadport: nope.csv: no such file\n');
+
+      const unknownFlow = await cli(t.url, ['import', exampleCsv, '--flow', 'wind', '--source', 'acme-media']);
+      expect(unknownFlow.code).toBe(1);
+      expect(unknownFlow.stderr).toContain('unknown flow "wind"');
+
+      const unknownSource = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'nobody']);
+      expect(unknownSource.stderr).toContain('source "nobody" is not attached to flow "solar"');
+
+      const broken = path.join(dir, 'broken.csv');
+      fs.writeFileSync(broken, 'First Name,Email,State\nAnn,ann@x.com,TX\nBob,"bob@x.com,TX\nCy,cy@x.com,TX\n');
+      const quote = await cli(t.url, ['import', broken, '--flow', 'solar', '--source', 'acme-media', '--json']);
+      expect(quote.code).toBe(1);
+      expect(quote.stderr).toBe('leadport: broken.csv, line 3, column 2: a quoted field is never closed (unclosed quote)\n');
+
+      const badJson = path.join(dir, 'bad.json');
+      fs.writeFileSync(badJson, '{ "id": "x", ');
+      const flowJson = await cli(t.url, ['flows', 'apply', badJson]);
+      expect(flowJson.code).toBe(1);
+      expect(flowJson.stderr).toContain('bad.json: not valid JSON');
+
+      const badFlow = path.join(dir, 'bad-flow.json');
+      fs.writeFileSync(badFlow, JSON.stringify({ id: 'x', name: 'X', fields: [{ name: 'email' }], acceptance: { all: [{ field: 'state', op: 'is blank' }] } }));
+      const flowSchema = await cli(t.url, ['flows', 'apply', badFlow]);
+      expect(flowSchema.code).toBe(1);
+      expect(flowSchema.stderr).toContain('acceptance.0.field: "state" is not a field of this flow');
+    });
+
+    it('two concurrent imports of the same keys create each lead once', async () => {
+      const flow = JSON.parse(fs.readFileSync(exampleFlow, 'utf8'));
+      flow.id = 'race';
+      const flowFile = path.join(dir, 'race.json');
+      fs.writeFileSync(flowFile, JSON.stringify(flow));
+      await cli(t.url, ['flows', 'apply', flowFile]);
+      const rows = Array.from({ length: 3000 }, (_, i) => `Lead${i},lead${i}@race.test,TX`);
+      const a = path.join(dir, 'a.csv');
+      const b = path.join(dir, 'b.csv');
+      fs.writeFileSync(a, ['First Name,Email,State', ...rows].join('\n'));
+      fs.writeFileSync(b, ['First Name,Email,State', ...rows.slice().reverse()].join('\n'));
+      const results = await Promise.all([a, b].map((file) => cli(t.url, ['import', file, '--flow', 'race', '--source', 'acme-media', '--json'])));
+      expect(results.map((result) => [result.code, result.stderr])).toEqual([[0, ''], [0, '']]);
+      const summaries = results.map((result) => JSON.parse(result.stdout));
+      expect(summaries[0].created + summaries[1].created).toBe(3000);
+      expect(summaries[0].duplicates + summaries[1].duplicates).toBe(3000);
+      const exported = (await cli(t.url, ['leads', 'export', '--flow', 'race'])).stdout.trim().split('\n');
+      const emails = exported.map((line) => JSON.parse(line).fields.email);
+      expect(new Set(emails).size).toBe(3000);
+      expect(emails).toHaveLength(3000);
+    });
+
+    it('migrate reports an up-to-date database', async () => {
+      expect(await cli(t.url, ['migrate'])).toMatchObject({ code: 0, stdout: 'database is up to date\n' });
+    });
+  });
+}
