@@ -10,7 +10,13 @@ import { writeFailedRecords } from '../imports/failed-records.js';
 import { findImport, listImports } from '../imports/import.repository.js';
 import { runImport } from '../imports/import.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
-import { parseMapOption, printImportSummary, progressReporter } from './output.js';
+import { previewFile } from '../imports/preview.service.js';
+import { planMapping } from '../imports/column-mapping.js';
+import { openTabularFile } from '../ingest/open-file.js';
+import { requireFlow } from '../flows/flow.service.js';
+import { listTemplates } from '../templates/template.repository.js';
+import { saveTemplate } from '../templates/template.service.js';
+import { parseMapOption, printImportSummary, printPreview, progressReporter } from './output.js';
 
 /** Runs one CLI command against the configured store, closing it afterwards. */
 async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
@@ -39,6 +45,40 @@ function readJsonFile(file: string): unknown {
   } catch (error) {
     throw new AppError('invalid_flow_definition', `${file}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+interface ReadFlags {
+  encoding?: string;
+  delimiter?: string;
+  header: boolean;
+  sheet?: string;
+  map?: string;
+  template?: string;
+}
+
+/** Adds the options that override detection and mapping (preview, import, templates save). */
+function withReadOptions(command: Command): Command {
+  return command
+    .option('--map <pairs>', 'column mapping overrides: "Column=field,Other=" (an empty field skips the column)')
+    .option('--template <idOrName>', 'map with a saved template (one matching the headers is used otherwise)')
+    .option('--encoding <name>', 'file encoding: utf-8, utf-16le, utf-16be, windows-1252 (default: detected)')
+    .option('--delimiter <char>', 'field delimiter: , ; | or tab (default: detected)')
+    .option('--no-header', 'the file has no header row (default: detected)')
+    .option('--sheet <name>', 'the workbook sheet to read (default: the first)');
+}
+
+function readOverrides(flags: ReadFlags, headerGiven: boolean) {
+  return {
+    ...(flags.encoding ? { encoding: flags.encoding } : {}),
+    ...(flags.delimiter ? { delimiter: unescapeDelimiter(flags.delimiter) } : {}),
+    ...(headerGiven ? { hasHeader: flags.header } : {}),
+    ...(flags.sheet ? { sheet: flags.sheet } : {}),
+  };
+}
+
+// commander defaults `header` to true for --no-header; only an explicit --no-header overrides detection.
+function headerGiven(command: Command): boolean {
+  return command.getOptionValueSource('header') === 'cli';
 }
 
 /** Builds the `leadport` command tree. */
@@ -99,41 +139,92 @@ export function buildProgram(): Command {
       }),
     );
 
-  program
-    .command('import <file>')
-    .description('import a lead file through the flow pipeline')
-    .requiredOption('--flow <id>', 'flow id')
-    .requiredOption('--source <id>', 'source id')
-    .option('--dry-run', 'run the whole pipeline without storing anything')
-    .option('--json', 'print the summary as JSON')
-    .option('--map <pairs>', 'column mapping overrides: "Column=field,Other=" (empty field skips the column)')
-    .option('--encoding <name>', 'file encoding (default: detected)')
-    .option('--delimiter <char>', 'field delimiter (default: detected)')
-    .option('--no-header', 'the file has no header row')
-    .action((file: string, options: { flow: string; source: string; dryRun?: boolean; json?: boolean; map?: string; encoding?: string; delimiter?: string; header: boolean }) =>
-      withStore(async (store, config) => {
-        const progress = options.json ? undefined : progressReporter();
-        try {
-          const summary = await runImport(store, config, {
-            file,
-            flowId: options.flow,
-            sourceId: options.source,
-            dryRun: options.dryRun === true,
-            read: {
-              ...(options.encoding ? { encoding: options.encoding } : {}),
-              ...(options.delimiter ? { delimiter: unescapeDelimiter(options.delimiter) } : {}),
-              hasHeader: options.header,
-            },
-            ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
-            startedBy: 'cli',
-            ...(progress ? { onProgress: progress.update } : {}),
-          });
-          progress?.stop();
-          if (options.json) printJson(summary);
-          else printImportSummary(summary, options.dryRun === true);
-        } finally {
-          progress?.stop();
-        }
+  withReadOptions(
+    program
+      .command('preview <file>')
+      .description('show what Leadport detects in a file, the suggested mapping and the first rows')
+      .requiredOption('--flow <id>', 'flow id')
+      .option('--rows <n>', 'sample rows to show', '10')
+      .option('--json', 'print JSON'),
+  ).action((file: string, options: ReadFlags & { flow: string; rows: string; json?: boolean }, command: Command) =>
+    withStore(async (store, config) => {
+      const preview = await previewFile(store, config, {
+        file,
+        flowId: options.flow,
+        read: readOverrides(options, headerGiven(command)),
+        mapping: options.map ? parseMapOption(options.map) : undefined,
+        template: options.template,
+        rows: Number(options.rows) || 10,
+      });
+      if (options.json) printJson(preview);
+      else printPreview(preview);
+    }),
+  );
+
+  withReadOptions(
+    program
+      .command('import <file>')
+      .description('import a lead file through the flow pipeline')
+      .requiredOption('--flow <id>', 'flow id')
+      .requiredOption('--source <id>', 'source id')
+      .option('--dry-run', 'run the whole pipeline without storing anything')
+      .option('--json', 'print the summary as JSON'),
+  ).action((file: string, options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean }, command: Command) =>
+    withStore(async (store, config) => {
+      const progress = options.json ? undefined : progressReporter();
+      try {
+        const summary = await runImport(store, config, {
+          file,
+          flowId: options.flow,
+          sourceId: options.source,
+          dryRun: options.dryRun === true,
+          read: readOverrides(options, headerGiven(command)),
+          ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
+          ...(options.template ? { template: options.template } : {}),
+          startedBy: 'cli',
+          ...(progress ? { onProgress: progress.update } : {}),
+        });
+        progress?.stop();
+        if (options.json) printJson(summary);
+        else printImportSummary(summary, options.dryRun === true);
+      } finally {
+        progress?.stop();
+      }
+    }),
+  );
+
+  const templates = program.command('templates').description('saved column mappings');
+  withReadOptions(
+    templates
+      .command('save <file>')
+      .description("save the mapping of a file's columns (suggested, with --map overrides) as a named template")
+      .requiredOption('--flow <id>', 'flow id')
+      .requiredOption('--name <name>', 'template name')
+      .option('--json', 'print JSON'),
+  ).action((file: string, options: ReadFlags & { flow: string; name: string; json?: boolean }, command: Command) =>
+    withStore(async (store, config) => {
+      const flow = await requireFlow(store, options.flow);
+      const tabular = await openTabularFile(file, { maxBytes: config.maxUploadBytes, ...readOverrides(options, headerGiven(command)) });
+      try {
+        const plan = await planMapping(store, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
+        const saved = await saveTemplate(store, flow.id, options.name, plan.columns);
+        if (options.json) printJson(saved);
+        else process.stdout.write(`template "${saved.name}" saved for flow "${flow.id}" (${saved.id})\n`);
+      } finally {
+        tabular.close();
+      }
+    }),
+  );
+  templates
+    .command('list')
+    .option('--flow <id>', 'only this flow')
+    .option('--json', 'print JSON')
+    .action((options: { flow?: string; json?: boolean }) =>
+      withStore(async (store) => {
+        const rows = await listTemplates(store.db, options.flow);
+        const views = rows.map((row) => ({ id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at }));
+        if (options.json) printJson(views);
+        else for (const view of views) process.stdout.write(`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
       }),
     );
 

@@ -1,6 +1,8 @@
 import cliProgress from 'cli-progress';
 import { AppError } from '../errors.js';
 import type { ImportProgress, ImportSummary } from '../imports/import.service.js';
+import type { Preview } from '../imports/preview.service.js';
+import { delimiterName } from '../ingest/detect.js';
 
 /** Parses `--map "Column=field,Other="` into header -> field (null skips the column). */
 export function parseMapOption(text: string): Record<string, string | null> {
@@ -51,5 +53,28 @@ export function printImportSummary(summary: ImportSummary, dryRun: boolean): voi
     `  duration:   ${(summary.durationMs / 1000).toFixed(2)} s`,
   ];
   if (summary.failed > 0 && !dryRun) lines.push(`Failed rows with reasons: leadport imports failed ${summary.importId} > failed.csv`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+/** Prints a preview for people: detections with evidence, the mapping, warnings and the first rows. */
+export function printPreview(preview: Preview): void {
+  const lines: string[] = [];
+  const say = (label: string, value: string, why?: string) => lines.push(`${label.padEnd(10)} ${value}${why ? `  (${why})` : ''}`);
+  say('format', preview.format, preview.evidence.format);
+  if (preview.encoding) say('encoding', preview.encoding, preview.evidence.encoding);
+  if (preview.delimiter) say('delimiter', delimiterName(preview.delimiter), preview.evidence.delimiter);
+  say('header', preview.hasHeader ? 'yes' : 'no', preview.evidence.hasHeader);
+  if (preview.sheets.length > 0) say('sheet', `${preview.sheet ?? ''} of ${preview.sheets.join(', ')}`, preview.evidence.sheet);
+  if (preview.template) say('template', preview.template.name, preview.template.how === 'fingerprint' ? 'its headers match this file' : 'chosen');
+  lines.push('', 'columns:');
+  for (const column of preview.columns) {
+    const target = column.field ? `${column.field} (${Math.round(column.confidence * 100)}%)` : 'skip';
+    const check = column.sample && column.sample.invalid > 0 ? `  ${column.sample.invalid} of ${column.sample.checked} sample values invalid, e.g. "${column.sample.examples[0]?.value}": ${column.sample.examples[0]?.issue}` : '';
+    lines.push(`  ${column.header.padEnd(28)} -> ${target}${column.note ? `  [${column.note}]` : ''}${check}`);
+  }
+  for (const warning of preview.warnings) lines.push(`warning: ${warning}`);
+  for (const problem of preview.problems) lines.push(`problem: ${problem}`);
+  lines.push('', 'first rows:');
+  for (const row of preview.sampleRows) lines.push(`  ${row.join(' | ')}`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -18,6 +18,10 @@ describe('email', () => {
     const value = normalise('email', ' Maria.Garcia@GMAIL.com\u200b ', us);
     expect(value).toMatchObject({ normal: 'maria.garcia@gmail.com', valid: true, parts: { user: 'maria.garcia', domain: 'gmail.com', is_free: true, is_disposable: false } });
   });
+  it('removes non-breaking and zero-width spaces a spreadsheet left inside', () => {
+    expect(normalise('email', 'ann\u00a0@example.com', us).normal).toBe('ann@example.com');
+    expect(normalise('email', 'b\u200bob@example.com', us).normal).toBe('bob@example.com');
+  });
   it('flags disposable domains', () => {
     expect(normalise('email', 'x@mailinator.com', us).parts?.is_disposable).toBe(true);
   });

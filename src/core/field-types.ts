@@ -68,8 +68,12 @@ const invalid = (raw: string, issue: string): FieldValue => ({ raw, normal: null
 
 const EMAIL = z.regexes.email;
 
-function normaliseEmail(raw: string, text: string): FieldValue {
-  const address = text.replace(/^mailto:/i, '').toLowerCase();
+// Spreadsheets and web forms leave non-breaking and zero-width spaces inside addresses; none belongs there.
+const EMAIL_JUNK = /[\u00A0\u200B-\u200D\u2060\uFEFF]/g;
+
+// (From the raw value: cleanText has already turned a non-breaking space into a plain one.)
+function normaliseEmail(raw: string): FieldValue {
+  const address = raw.replace(EMAIL_JUNK, '').trim().replace(/^mailto:/i, '').toLowerCase();
   if (!EMAIL.test(address)) return invalid(raw, 'not a valid email address');
   const at = address.lastIndexOf('@');
   const domain = address.slice(at + 1);

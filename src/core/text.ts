@@ -5,6 +5,7 @@ const ODD_SPACES = /[\u00A0\u2007\u202F\u3000]/g;
 
 /** Removes invisible characters, turns odd spaces into plain ones, and trims. */
 export function cleanText(value: string): string {
+  // (cleanText keeps a non-breaking space as a space: "Mary\u00a0Ann" is two words.)
   let text = value;
   // Fast path: most cells are plain ASCII and need only a trim.
   if (/[^\x20-\x7E]/.test(text)) text = text.replace(INVISIBLE, '').replace(ODD_SPACES, ' ');

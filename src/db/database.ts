@@ -18,6 +18,7 @@ import {
 import pg from 'pg';
 import { AppError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
+import * as templates from './migrations/0002-templates.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -31,6 +32,7 @@ export interface Store {
 
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
+  '0002-templates': templates,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -105,6 +105,17 @@ export interface ImportTable {
   duration_ms: number | null;
 }
 
+export interface TemplateTable {
+  id: string;
+  flow_id: string;
+  name: string;
+  /** Header -> field name, or null to skip the column (JSON). */
+  mapping: string;
+  fingerprint: string;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   flows: FlowTable;
   fields: FieldTable;
@@ -114,6 +125,7 @@ export interface DB {
   duplicate_keys: DuplicateKeyTable;
   events: EventTable;
   imports: ImportTable;
+  templates: TemplateTable;
   kysely_migration: { name: string; timestamp: string };
   kysely_migration_lock: { id: string; is_locked: Generated<number> };
 }

@@ -1,14 +1,16 @@
 import type { Config } from '../config.js';
+import { inferDayFirst } from '../core/column-hints.js';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { newId } from '../core/ids.js';
-import { mapRow, suggestMapping, type ColumnMapping } from '../core/mapping.js';
-import { compileFlow, type CompiledFlow } from '../core/pipeline.js';
+import { mapRow, type ColumnMapping } from '../core/mapping.js';
+import { compileFlow, type CompiledFlow, type FieldHints } from '../core/pipeline.js';
 import type { Store } from '../db/database.js';
-import { AppError, isAppError } from '../errors.js';
+import { isAppError } from '../errors.js';
 import { requireFlow, requireSource } from '../flows/flow.service.js';
 import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
 import type { RawRecord, TabularFile } from '../ingest/tabular.js';
 import { planBatch, storeBatch, type BatchContext, type DryRunState, type Submission, type SubmissionResult } from '../leads/lead.service.js';
+import { assertImportable, planMapping } from './column-mapping.js';
 import { finalState, type ImportState } from './import-state.js';
 import { finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts } from './import.repository.js';
 
@@ -22,6 +24,8 @@ export interface ImportRequest {
   readonly read?: ReadOverrides;
   /** Header -> field (or null to skip) choices that override the suggested mapping. */
   readonly mapping?: Readonly<Record<string, string | null>>;
+  /** A saved template (id or name) to map with; one matching the headers is used when omitted. */
+  readonly template?: string;
   readonly startedBy?: string;
   readonly onProgress?: (progress: ImportProgress) => void;
 }
@@ -59,7 +63,9 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   });
   let mapping: ColumnMapping[];
   try {
-    mapping = resolveMapping(file, flow, request.mapping);
+    const plan = await planMapping(store, file, flow, { overrides: request.mapping, template: request.template });
+    assertImportable(plan, file.fileName);
+    mapping = plan.columns;
   } catch (error) {
     file.close();
     throw error;
@@ -94,7 +100,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
       duration_ms: null,
     });
   }
-  const context: BatchContext = { flow: compileFlow(flow), sourceId: request.sourceId, importId: dryRun ? null : importId };
+  const context: BatchContext = { flow: compileFlow(flow, columnHints(file, flow, mapping)), sourceId: request.sourceId, importId: dryRun ? null : importId };
   const counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
   const dryRunState: DryRunState | null = dryRun ? { owners: new Map() } : null;
   const targets = mapping.map((column) => column.field);
@@ -103,7 +109,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     let pending: RawRecord[] = [];
     const flush = async () => {
       if (pending.length === 0) return;
-      const submissions = toSubmissions(pending, file.headers.length, targets, context.flow, request.sourceId);
+      const submissions = toSubmissions(pending, file.headers, targets, context.flow, request.sourceId);
       const lastRow = pending[pending.length - 1]?.recordNumber ?? counts.committed_rows;
       pending = [];
       if (dryRunState) {
@@ -155,74 +161,51 @@ function tally(counts: ImportCounts, results: readonly SubmissionResult[], lastR
   counts.committed_rows = lastRow;
 }
 
-/** Runs the pure pipeline over a batch of records: ragged rows become errors, the rest are evaluated. */
+/** Hints a whole column gives about its values: day-first dates, proven by the file's first rows. */
+export function columnHints(file: TabularFile, flow: FlowSpec, mapping: readonly ColumnMapping[]): Record<string, FieldHints> {
+  const hints: Record<string, FieldHints> = Object.create(null);
+  for (const column of mapping) {
+    const field = flow.fields.find((candidate) => candidate.name === column.field);
+    if (field?.type !== 'date') continue;
+    if (inferDayFirst(file.sample.map((record) => record.cells[column.index] ?? ''))) hints[field.name] = { dayFirst: true };
+  }
+  return hints;
+}
+
+/** Excel's own limit for a cell; anything longer is not a lead value. */
+export const MAX_CELL_LENGTH = 32_767;
+
+function oversizedCell(cells: readonly string[], headers: readonly string[]): string | undefined {
+  for (let index = 0; index < cells.length; index++) {
+    const length = cells[index]?.length ?? 0;
+    if (length > MAX_CELL_LENGTH) return `column ${headers[index] ?? index + 1}: the value is ${length} characters long; the limit is ${MAX_CELL_LENGTH}`;
+  }
+  return undefined;
+}
+
+/** Runs the pure pipeline over a batch of records: ragged rows and oversized cells are errors, the rest evaluated. */
 function toSubmissions(
   records: readonly RawRecord[],
-  width: number,
+  headers: readonly string[],
   targets: readonly (string | null)[],
   flow: CompiledFlow,
   sourceId: string,
 ): Submission[] {
+  const width = headers.length;
   return records.map((record) => {
     const started = performance.now();
     const raw = mapRow(record.cells, targets);
+    let errorReason: string | undefined;
     if (record.cells.length !== width) {
       const where = record.line !== undefined && record.line !== record.recordNumber ? ` (line ${record.line})` : '';
-      return {
-        rowNumber: record.recordNumber,
-        raw,
-        evaluation: null,
-        errorReason: `row ${record.recordNumber}${where} has ${record.cells.length} fields but the header has ${width}`,
-        cells: record.cells,
-        durationUs: 0,
-      };
+      errorReason = `row ${record.recordNumber}${where} has ${record.cells.length} fields but the header has ${width}`;
+    } else {
+      errorReason = oversizedCell(record.cells, headers);
     }
+    if (errorReason) return { rowNumber: record.recordNumber, raw, evaluation: null, errorReason, cells: record.cells, durationUs: 0 };
     const evaluation = flow.evaluate(raw, sourceId);
     return { rowNumber: record.recordNumber, raw, evaluation, cells: record.cells, durationUs: Math.round((performance.now() - started) * 1000) };
   });
-}
-
-/**
- * The mapping an import uses: the suggestion, overridden by the user's choices (by header). Refuses a
- * mapping that sends two columns to one field, names an unknown field, or leaves a required field unmapped.
- */
-export function resolveMapping(file: TabularFile, flow: FlowSpec, overrides: Readonly<Record<string, string | null>> = {}): ColumnMapping[] {
-  const suggested = suggestMapping(file.headers, flow.fields);
-  const known = new Set(flow.fields.map((field) => field.name));
-  for (const header of Object.keys(overrides)) {
-    if (!file.headers.includes(header)) {
-      throw new AppError('validation_failed', `${file.fileName} has no column "${header}" (its columns: ${file.headers.join(', ')})`, { header });
-    }
-    const field = overrides[header];
-    if (field && !known.has(field)) {
-      throw new AppError('validation_failed', `column "${header}" is mapped to "${field}", which is not a field of flow "${flow.id}"`, { header, field });
-    }
-  }
-  const mapping = suggested.map((column): ColumnMapping => {
-    if (!Object.hasOwn(overrides, column.header)) return column;
-    const field = overrides[column.header] ?? null;
-    return { index: column.index, header: column.header, field, confidence: 1, note: 'chosen by the user' };
-  });
-  const seen = new Map<string, string>();
-  for (const column of mapping) {
-    if (!column.field) continue;
-    const previous = seen.get(column.field);
-    if (previous !== undefined) {
-      throw new AppError('validation_failed', `columns "${previous}" and "${column.header}" are both mapped to ${column.field}`, {
-        field: column.field,
-      });
-    }
-    seen.set(column.field, column.header);
-  }
-  const missing = flow.fields.filter((field) => field.required && !seen.has(field.name)).map((field) => field.name);
-  if (missing.length > 0) {
-    throw new AppError(
-      'validation_failed',
-      `${file.fileName}: required field${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'are' : 'is'} not mapped to any column (columns: ${file.headers.join(', ')})`,
-      { missing },
-    );
-  }
-  return mapping;
 }
 
 async function abandonImport(store: Store, importId: string, error: unknown, startedAt: number): Promise<void> {

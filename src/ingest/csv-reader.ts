@@ -9,6 +9,8 @@ export interface CsvReadOptions {
   readonly fileName: string;
   /** A single-character delimiter; papaparse guesses when omitted. */
   readonly delimiter?: string;
+  /** Lines to skip before the first record (Excel's `sep=;` line). */
+  readonly skipLines?: number;
 }
 
 /**
@@ -25,6 +27,7 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
   let wake: (() => void) | undefined;
   let parserRef: Papa.Parser | undefined;
   let recordNumber = 0;
+  let toSkip = options.skipLines ?? 0;
   let line = 1;
   let newline = '\n';
 
@@ -46,6 +49,11 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
       const rows = results.data;
       for (let index = 0; index < rows.length; index++) {
         const cells = rows[index] ?? [];
+        if (toSkip > 0) {
+          toSkip--;
+          line += 1 + countLineBreaks(cells, newline);
+          continue;
+        }
         recordNumber++;
         if (quoteError && quoteError.row === index) {
           failure = fileError('file_malformed', { file: options.fileName, line, column: `${cells.length}` }, 'a quoted field is never closed (unclosed quote)');

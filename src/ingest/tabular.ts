@@ -28,6 +28,12 @@ export interface TabularFile {
   readonly headers: readonly string[];
   /** The header row as it was in the file (empty without a header row). */
   readonly originalHeaders: readonly string[];
+  /** Why each setting was chosen ("byte-order mark for UTF-16LE", "chosen by the user"). */
+  readonly evidence: Readonly<Partial<Record<keyof ReadSettings, string>>>;
+  /** Things the user should look at before importing (mojibake, renamed headers). */
+  readonly warnings: readonly string[];
+  /** The first data records (already read to find the header): for previews, mapping and column hints. */
+  readonly sample: readonly RawRecord[];
   /** Data records (the header row excluded), in batches; may be iterated once. */
   records(): AsyncGenerator<RawRecord[]>;
   /** The SHA-256 of the file's bytes, known once the records have been read to the end. */

@@ -1,0 +1,198 @@
+import fs from 'node:fs';
+import Papa from 'papaparse';
+import type { FileFormat } from './tabular.js';
+
+/** How many bytes are sniffed to detect format, encoding and delimiter. */
+export const SNIFF_BYTES = 64 * 1024;
+
+const ZIP_MAGIC = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
+const OLE2_MAGIC = Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]);
+
+/** Reads the first bytes of a file. */
+export function sniff(file: string, bytes = SNIFF_BYTES): Buffer {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(bytes);
+    const read = fs.readSync(fd, buffer, 0, bytes, 0);
+    return buffer.subarray(0, read);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export type FormatGuess = { format: FileFormat } | { format: null; why: string };
+
+/**
+ * The format from the bytes, whatever the extension says: XLSX is a zip, XLS an OLE2 compound file,
+ * anything else must be text. NUL bytes in text that is not UTF-16 mean binary data.
+ */
+export function detectFormat(head: Buffer): FormatGuess {
+  if (head.subarray(0, 4).equals(ZIP_MAGIC)) return { format: 'xlsx' };
+  if (head.subarray(0, 8).equals(OLE2_MAGIC)) return { format: 'xls' };
+  if (bomEncoding(head)?.startsWith('utf-16') || utf16WithoutBom(head)) return { format: 'csv' };
+  const nul = head.indexOf(0);
+  if (nul !== -1) return { format: null, why: `it contains binary data (a zero byte at offset ${nul}), not text or a spreadsheet` };
+  return { format: 'csv' };
+}
+
+/** The encoding a byte-order mark announces, if any. */
+export function bomEncoding(head: Buffer): 'utf-8' | 'utf-16le' | 'utf-16be' | undefined {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
+// UTF-16 text of mostly ASCII characters has a zero in every other byte.
+function utf16WithoutBom(head: Buffer): 'utf-16le' | 'utf-16be' | undefined {
+  const sample = Math.min(head.length - (head.length % 2), 4096);
+  if (sample < 4) return undefined;
+  let evenZeros = 0;
+  let oddZeros = 0;
+  for (let index = 0; index < sample; index += 2) {
+    if (head[index] === 0) evenZeros++;
+    if (head[index + 1] === 0) oddZeros++;
+  }
+  const pairs = sample / 2;
+  if (oddZeros > pairs * 0.6 && evenZeros < pairs * 0.1) return 'utf-16le';
+  if (evenZeros > pairs * 0.6 && oddZeros < pairs * 0.1) return 'utf-16be';
+  return undefined;
+}
+
+export interface EncodingGuess {
+  /** A WHATWG encoding label for TextDecoder. */
+  readonly encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
+  readonly bom: boolean;
+  readonly evidence: string;
+}
+
+/**
+ * Detects a text file's encoding: a BOM first, then UTF-16 by its zero bytes, then strict UTF-8 over the
+ * whole file, and Windows-1252 (Excel's default "CSV" on Windows) when UTF-8 does not hold. Statistical
+ * detectors mislabel short Windows-1252 samples as other single-byte code pages; this order does not.
+ */
+export async function detectEncoding(file: string, head: Buffer): Promise<EncodingGuess> {
+  const bom = bomEncoding(head);
+  if (bom) return { encoding: bom, bom: true, evidence: `byte-order mark for ${bom.toUpperCase()}` };
+  const utf16 = utf16WithoutBom(head);
+  if (utf16) return { encoding: utf16, bom: false, evidence: 'zero bytes between ASCII characters (UTF-16 without a BOM)' };
+  const invalidAt = await firstInvalidUtf8(file);
+  if (invalidAt === undefined) return { encoding: 'utf-8', bom: false, evidence: 'every byte sequence is valid UTF-8' };
+  return { encoding: 'windows-1252', bom: false, evidence: `not valid UTF-8 (in the megabyte from byte ${invalidAt}); read as Windows-1252` };
+}
+
+/** The offset of the first chunk holding invalid UTF-8, or undefined when the whole file is valid. */
+async function firstInvalidUtf8(file: string): Promise<number | undefined> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let offset = 0;
+  try {
+    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
+      decoder.decode(chunk as Buffer, { stream: true });
+      offset += (chunk as Buffer).length;
+    }
+    decoder.decode();
+    return undefined;
+  } catch {
+    return offset;
+  }
+}
+
+/** Decodes a sniffed head of a file for inspection, dropping a BOM and a character cut off at the end. */
+export function decodeHead(head: Buffer, encoding: string): string {
+  return new TextDecoder(encoding).decode(head, { stream: true });
+}
+
+const SEP_LINE = /^sep=(.)\r?\n/i;
+
+/** Excel's `sep=;` first line: the delimiter it names, if present. */
+export function excelSepLine(text: string): string | undefined {
+  return SEP_LINE.exec(text)?.[1];
+}
+
+export interface DelimiterGuess {
+  readonly delimiter: string;
+  readonly evidence: string;
+}
+
+const DELIMITER_NAMES: Record<string, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab', '|': 'pipe' };
+
+/** Names a delimiter for people ("tab", "semicolon"). */
+export function delimiterName(delimiter: string): string {
+  return DELIMITER_NAMES[delimiter] ?? `"${delimiter}"`;
+}
+
+/**
+ * Picks the delimiter among comma, semicolon, tab and pipe that splits the sampled lines into the most
+ * consistent number of fields (more than one); comma when none does.
+ */
+export function detectDelimiter(text: string): DelimiterGuess {
+  const lines = text.split(/\r\n|\n|\r/);
+  // The last line of a sample may be cut off; leave it out.
+  const sample = (lines.length > 2 ? lines.slice(0, -1) : lines).slice(0, 50).join('\n');
+  let best: { delimiter: string; score: number; fields: number } | undefined;
+  for (const delimiter of [',', ';', '\t', '|']) {
+    const parsed = Papa.parse<string[]>(sample, { delimiter, skipEmptyLines: true, preview: 50 });
+    const counts = parsed.data.map((row) => row.length);
+    if (counts.length === 0) continue;
+    const fields = mode(counts);
+    if (fields < 2) continue;
+    const consistent = counts.filter((count) => count === fields).length / counts.length;
+    const score = consistent * 1000 + fields;
+    if (!best || score > best.score) best = { delimiter, score, fields };
+  }
+  if (!best) return { delimiter: ',', evidence: 'no delimiter splits the lines; read as one column' };
+  const share = Math.round((best.score - best.fields) / 10);
+  return { delimiter: best.delimiter, evidence: `${delimiterName(best.delimiter)} gives ${best.fields} columns on ${share}% of the sampled lines` };
+}
+
+function mode(values: number[]): number {
+  const counts = new Map<number, number>();
+  let best = values[0] ?? 0;
+  for (const value of values) {
+    const count = (counts.get(value) ?? 0) + 1;
+    counts.set(value, count);
+    if (count > (counts.get(best) ?? 0)) best = value;
+  }
+  return best;
+}
+
+const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const NUMBER_LIKE = /^[+-]?[\d.,]*\d[\d.,]*$/;
+const DATE_LIKE = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/;
+const PHONE_LIKE = /^[+(]?\d[\d\s().-]{6,}\d$/;
+
+/** Why a cell looks like a data value rather than a column name, or undefined. */
+function dataLike(cell: string): string | undefined {
+  const text = cell.trim();
+  if (EMAIL_LIKE.test(text)) return 'an email address';
+  if (PHONE_LIKE.test(text)) return 'a phone number';
+  if (DATE_LIKE.test(text)) return 'a date';
+  if (NUMBER_LIKE.test(text)) return 'a number';
+  return undefined;
+}
+
+export interface HeaderGuess {
+  readonly hasHeader: boolean;
+  readonly evidence: string;
+}
+
+/**
+ * Decides whether the first row is a header: column names are never email addresses, phone numbers,
+ * dates or numbers, so a first row holding one of those is data.
+ */
+export function detectHeader(firstRow: readonly string[] | undefined): HeaderGuess {
+  if (!firstRow) return { hasHeader: true, evidence: 'the file has no rows' };
+  for (const cell of firstRow) {
+    const why = dataLike(cell);
+    if (why) return { hasHeader: false, evidence: `the first row holds "${cell.trim()}" (${why}), so it is data` };
+  }
+  return { hasHeader: true, evidence: 'the first row holds only names, no email, phone, date or number' };
+}
+
+const MOJIBAKE = /Ã[\u0080-\u00BF]|â€[\u0080-\u00BF\u0152-\u2122]|Â[\u00A0-\u00BF]/;
+
+/** Finds a value that was UTF-8 read as Windows-1252 and saved again ("JosÃ©"), for a preview warning. */
+export function findMojibake(rows: readonly (readonly string[])[]): string | undefined {
+  for (const cells of rows) for (const cell of cells) if (MOJIBAKE.test(cell)) return cell;
+  return undefined;
+}

@@ -1,0 +1,187 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AppError } from '../errors.js';
+import { openTabularFile, type OpenOptions } from './open-file.js';
+
+const fixtures = path.resolve(import.meta.dirname, '../../test/fixtures/files');
+const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-open-'));
+afterAll(() => fs.rmSync(scratch, { recursive: true, force: true }));
+
+async function read(name: string, options: Partial<OpenOptions> = {}) {
+  const file = path.isAbsolute(name) ? name : path.join(fixtures, name);
+  const tabular = await openTabularFile(file, { maxBytes: 50 * 1024 * 1024, ...options });
+  const rows: string[][] = [];
+  const numbers: number[] = [];
+  for await (const batch of tabular.records()) {
+    for (const record of batch) {
+      rows.push(record.cells);
+      numbers.push(record.recordNumber);
+    }
+  }
+  return { tabular, rows, numbers };
+}
+
+function scratchFile(name: string, content: string | Buffer): string {
+  const file = path.join(scratch, name);
+  fs.writeFileSync(file, content);
+  return file;
+}
+
+async function refusal(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(AppError);
+    return error as AppError;
+  }
+  throw new Error('expected the file to be refused');
+}
+
+describe('text encodings', () => {
+  it('reads Windows-1252 (Excel on Windows) with every accent and the euro sign intact', async () => {
+    const { tabular, rows } = await read('windows-1252.csv');
+    expect(tabular.settings.encoding).toBe('windows-1252');
+    expect(rows).toEqual([
+      ['José', 'Müller', 'jose@example.com', 'Crème', '€500'],
+      ['María', 'Núñez', 'maria@example.com', 'Zürich', '€1.200'],
+    ]);
+  });
+  it('reads UTF-16 LE with a BOM, tab-separated (Excel "Unicode Text")', async () => {
+    const { tabular, rows } = await read('utf16le.txt');
+    expect(tabular.settings).toMatchObject({ encoding: 'utf-16le', delimiter: '\t' });
+    expect(tabular.evidence.encoding).toBe('byte-order mark for UTF-16LE');
+    expect(tabular.headers).toEqual(['Email', 'First Name', 'City']);
+    expect(rows).toEqual([
+      ['zoe@example.com', 'Zoë', 'Kraków'],
+      ['li@example.com', '李', '北京'],
+    ]);
+  });
+  it('strips a UTF-8 BOM before the headers are matched', async () => {
+    const { tabular } = await read('utf8-bom.csv');
+    expect(tabular.headers[0]).toBe('Email');
+    expect(tabular.evidence.encoding).toBe('byte-order mark for UTF-8');
+  });
+  it('lets the user override the encoding', async () => {
+    const { rows, tabular } = await read('windows-1252.csv', { encoding: 'utf-8' });
+    expect(tabular.evidence.encoding).toBe('chosen by the user');
+    expect(rows[0]?.[0]).toBe('Jos\uFFFD');
+  });
+  it('flags mojibake in the preview warnings', async () => {
+    const { tabular } = await read('mojibake.csv');
+    expect(tabular.warnings).toEqual([expect.stringContaining('"JosÃ©" looks like garbled text')]);
+  });
+  it('refuses an unknown encoding name', async () => {
+    expect((await refusal(read('utf8-bom.csv', { encoding: 'klingon' }))).message).toContain('unknown encoding "klingon"');
+  });
+});
+
+describe('delimiters, line endings and headers', () => {
+  it("honours Excel's sep= line and does not count it as a row", async () => {
+    const { tabular, rows, numbers } = await read('semicolon-sep.csv');
+    expect(tabular.settings.delimiter).toBe(';');
+    expect(tabular.evidence.delimiter).toBe("the file's first line says sep=;");
+    expect(tabular.headers).toEqual(['Email', 'First Name', 'Budget']);
+    expect(rows).toEqual([
+      ['ann@example.com', 'Ann', '1,5'],
+      ['bob@example.com', 'Bob', '2,75'],
+    ]);
+    expect(numbers).toEqual([2, 3]);
+  });
+  it('detects pipe and tab delimiters and CR-only line endings', async () => {
+    expect((await read('pipe.txt')).tabular.settings.delimiter).toBe('|');
+    expect((await read('cr-only.csv')).rows).toEqual([
+      ['ann@example.com', 'Ann'],
+      ['bob@example.com', 'Bob'],
+    ]);
+    const tsv = scratchFile('x.tsv', 'a\tb\n1\t2\n');
+    expect((await read(tsv)).tabular.settings.delimiter).toBe('\t');
+  });
+  it('detects a file without a header row and names its columns', async () => {
+    const { tabular, rows } = await read('no-header.csv');
+    expect(tabular.settings.hasHeader).toBe(false);
+    expect(tabular.evidence.hasHeader).toContain('"ann@example.com" (an email address)');
+    expect(tabular.headers).toEqual(['Column 1', 'Column 2', 'Column 3']);
+    expect(rows).toHaveLength(2);
+  });
+  it('lets the user say there is no header', async () => {
+    const { tabular, rows } = await read('cr-only.csv', { hasHeader: false });
+    expect(tabular.headers).toEqual(['Column 1', 'Column 2']);
+    expect(rows[0]).toEqual(['Email', 'First Name']);
+  });
+  it('gives blank and repeated headers deterministic names, and treats __proto__ as an ordinary column', async () => {
+    const { tabular, rows } = await read('odd-headers.csv');
+    expect(tabular.headers).toEqual(['Email', 'Column 2', 'Email (2)', '__proto__', 'constructor', 'toString']);
+    expect(tabular.warnings).toEqual(['blank or repeated column names were renamed: Column 2, Email (2)']);
+    expect(rows[0]).toEqual(['ann@example.com', 'x', 'ann2@example.com', 'p', 'c', 't']);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
+  });
+  it('names the physical line of records after a quoted field spanning lines', async () => {
+    const file = scratchFile('multiline.csv', 'Email,Notes\na@x.com,"one\ntwo\nthree"\nb@x.com,plain\n');
+    const tabular = await openTabularFile(file, { maxBytes: 1e6 });
+    const records = [];
+    for await (const batch of tabular.records()) records.push(...batch);
+    expect(records.map((r) => [r.recordNumber, r.line])).toEqual([
+      [2, 2],
+      [3, 5],
+    ]);
+  });
+});
+
+describe('spreadsheets', () => {
+  it('reads the first sheet of a multi-sheet XLSX by default and lists the sheets', async () => {
+    const { tabular } = await read('multi-sheet.xlsx');
+    expect(tabular.settings).toMatchObject({ format: 'xlsx', sheet: 'Summary' });
+    expect(tabular.sheets).toEqual(['Summary', 'Leads']);
+  });
+  it('reads a chosen sheet with dates as dates, ZIP formats padded, numbers without exponents, rich text and formulas', async () => {
+    const { tabular, rows, numbers } = await read('multi-sheet.xlsx', { sheet: 'Leads' });
+    expect(tabular.headers).toEqual(['E-mail Address', 'First Name', 'Mobile Phone Number', 'Zip', 'Signup Date', 'Score']);
+    expect(rows).toEqual([
+      ['ann@example.com', 'Ann', '(512) 555-0101', '02134', '2024-01-15', '42'],
+      ['bob@example.com', 'Bob', '5125550102', '78701', '1990-06-30', '7.5'],
+      ['cy@example.com', 'Cy', '512-555-0103', '02134', '', '2'],
+    ]);
+    expect(numbers).toEqual([2, 3, 4]);
+  });
+  it('reads dates of a 1904-system workbook', async () => {
+    expect((await read('date1904.xlsx')).rows).toEqual([['ann@example.com', '2024-01-15']]);
+  });
+  it('reads a legacy XLS sheet', async () => {
+    const { tabular, rows } = await read('legacy.xls', { sheet: 'Leads' });
+    expect(tabular.settings.format).toBe('xls');
+    expect(tabular.sheets).toEqual(['Notes', 'Leads']);
+    expect(rows).toEqual([
+      ['ann@example.com', 'Ann', '5125550101', '02134', '1985-03-14'],
+      ['bob@example.com', 'Bob', '(512) 555-0102', '78701', '1990-06-30'],
+    ]);
+  });
+  it('names the sheets when the chosen one does not exist', async () => {
+    expect((await refusal(read('multi-sheet.xlsx', { sheet: 'Nope' }))).message).toBe('multi-sheet.xlsx: there is no sheet "Nope" (sheets: Summary, Leads)');
+    expect((await refusal(read('legacy.xls', { sheet: 'Nope' }))).message).toBe('legacy.xls: there is no sheet "Nope" (sheets: Notes, Leads)');
+  });
+  it('goes by the bytes when the extension lies, and says so', async () => {
+    const file = scratchFile('really-text.xlsx', 'Email,First Name\nann@example.com,Ann\n');
+    const { tabular, rows } = await read(file);
+    expect(tabular.settings.format).toBe('csv');
+    expect(tabular.warnings[0]).toContain('is named .xlsx but holds CSV data');
+    expect(rows).toEqual([['ann@example.com', 'Ann']]);
+  });
+});
+
+describe('bad files', () => {
+  it('refuses missing files, unknown extensions, oversized files and binary garbage with the file name', async () => {
+    expect((await refusal(read(path.join(scratch, 'nope.csv')))).message).toBe('nope.csv: no such file');
+    expect((await refusal(read(scratchFile('leads.pdf', '%PDF-1.4')))).message).toContain('leads.pdf: unsupported file type ".pdf"');
+    const big = scratchFile('big.csv', 'a\n'.repeat(2000));
+    const tooBig = await refusal(read(big, { maxBytes: 1000 }));
+    expect(tooBig.code).toBe('file_too_large');
+    expect(tooBig.message).toBe('big.csv: the file is 3.9 KB; the limit is 1000 bytes');
+    const garbage = scratchFile('garbage.csv', Buffer.from([0x41, 0x42, 0x00, 0x01, 0xff, 0x00, 0x13]));
+    expect((await refusal(read(garbage))).message).toContain('garbage.csv: it contains binary data');
+    const fakeZip = scratchFile('broken.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 7)]));
+    expect((await refusal(read(fakeZip))).message).toContain('broken.xlsx: not a readable Excel workbook');
+    expect((await refusal(read(scratchFile('empty.csv', '')))).message).toBe('empty.csv: the file is empty (no header row)');
+  });
+});

@@ -1,0 +1,110 @@
+import ExcelJS from 'exceljs';
+import { fileError } from '../errors.js';
+import type { RawRecord } from './tabular.js';
+
+const BATCH = 500;
+
+export interface XlsxReadOptions {
+  readonly file: string;
+  readonly fileName: string;
+  /** The sheet to read; the workbook's first sheet when omitted. */
+  readonly sheet?: string | undefined;
+  /** Told the workbook's sheet names and the chosen one, as soon as they are known. */
+  readonly onSheets?: (names: string[], chosen: string) => void;
+}
+
+interface SheetModel {
+  name: string;
+  state?: string;
+}
+
+/**
+ * Streams one sheet of an XLSX workbook with exceljs's WorkbookReader, so memory does not grow with the
+ * sheet. Cells come out as the text a user saw: dates as yyyy-mm-dd (1900 and 1904 systems), numbers
+ * without exponent notation, zero-padded number formats (ZIP codes) padded, text cells as they are.
+ */
+export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
+  const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
+    sharedStrings: 'cache',
+    styles: 'cache',
+    hyperlinks: 'ignore',
+    worksheets: 'emit',
+    entries: 'ignore',
+  });
+  let announced = false;
+  let chosen: string | undefined;
+  let found = false;
+  try {
+    for await (const worksheet of reader) {
+      const sheets = ((reader as unknown as { model?: { sheets?: SheetModel[] } }).model?.sheets ?? []).map((sheet) => sheet.name);
+      if (!announced) {
+        chosen = options.sheet ?? sheets[0];
+        if (options.sheet && !sheets.includes(options.sheet)) {
+          throw fileError('file_malformed', { file: options.fileName }, `there is no sheet "${options.sheet}" (sheets: ${sheets.join(', ')})`);
+        }
+        options.onSheets?.(sheets, chosen ?? '');
+        announced = true;
+      }
+      const name = (worksheet as unknown as { name?: string }).name;
+      if (name !== chosen) continue;
+      found = true;
+      let batch: RawRecord[] = [];
+      for await (const row of worksheet) {
+        batch.push({ cells: rowCells(row), recordNumber: row.number });
+        if (batch.length >= BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+      return;
+    }
+  } catch (error) {
+    if ((error as { code?: string }).code === 'file_malformed') throw error;
+    throw fileError('file_malformed', { file: options.fileName }, `not a readable Excel workbook (${(error as Error).message})`);
+  }
+  if (!announced) options.onSheets?.([], '');
+  if (!found && announced) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen ?? ''}" has no data`);
+}
+
+function rowCells(row: ExcelJS.Row): string[] {
+  const values = row.values as unknown[];
+  const cells: string[] = [];
+  for (let column = 1; column < values.length; column++) {
+    const value = values[column];
+    cells.push(value === undefined || value === null ? '' : cellText(value, row.getCell(column).numFmt));
+  }
+  return cells;
+}
+
+/** The text of one exceljs cell value. */
+export function cellText(value: unknown, numFmt?: string): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') return numberText(value, numFmt);
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (value instanceof Date) return dateText(value);
+  if (typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    if (Array.isArray(object.richText)) return (object.richText as { text?: string }[]).map((part) => part.text ?? '').join('');
+    if ('result' in object) return cellText(object.result, numFmt);
+    if ('formula' in object || 'sharedFormula' in object) return '';
+    if (typeof object.text === 'string') return object.text;
+    if (typeof object.error === 'string') return object.error;
+  }
+  return String(value);
+}
+
+/** Formats a number as Excel showed it in a text-like way: no exponent, zero-padded formats padded. */
+export function numberText(value: number, numFmt?: string): string {
+  const text = Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : String(value);
+  const padded = numFmt && /^0+$/.test(numFmt) ? numFmt.length : 0;
+  return padded > text.length && value >= 0 ? text.padStart(padded, '0') : text;
+}
+
+/** yyyy-mm-dd for a date, with the time when it is not midnight (Excel dates are UTC-based in exceljs). */
+export function dateText(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '';
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
+}
