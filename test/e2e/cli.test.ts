@@ -160,3 +160,51 @@ for (const dialect of DIALECTS) {
     });
   });
 }
+
+describe('leadport preview and templates CLI', () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore('sqlite');
+    await cli(t.url, ['flows', 'apply', exampleFlow]);
+  });
+  afterAll(async () => t.destroy());
+
+  const fixtures = path.join(root, 'test/fixtures/files');
+
+  it('prints the preview contract as JSON', async () => {
+    const result = await cli(t.url, ['preview', path.join(fixtures, 'multi-sheet.xlsx'), '--flow', 'solar', '--sheet', 'Leads', '--json']);
+    expect(result.code).toBe(0);
+    const preview = JSON.parse(result.stdout);
+    expect(Object.keys(preview).slice(0, 7)).toEqual(['format', 'encoding', 'delimiter', 'hasHeader', 'sheets', 'sheet', 'columns']);
+    expect(preview).toMatchObject({ format: 'xlsx', encoding: null, delimiter: null, hasHeader: true, sheets: ['Summary', 'Leads'] });
+    expect(preview.columns[0]).toMatchObject({ index: 0, header: 'E-mail Address', field: 'email' });
+    expect(preview.columns.map((c: { field: string | null }) => c.field)).toEqual(['email', 'first_name', 'phone_1', 'postal_code', null, null]);
+    expect(preview.sampleRows[0]).toEqual(['ann@example.com', 'Ann', '(512) 555-0101', '02134', '2024-01-15', '42']);
+  });
+
+  it('applies --encoding, --delimiter, --no-header and --map overrides', async () => {
+    const result = await cli(t.url, ['preview', path.join(fixtures, 'pipe.txt'), '--flow', 'solar', '--json', '--no-header', '--delimiter', '|', '--encoding', 'windows-1252', '--map', 'Column 1=email,Column 2=first_name']);
+    const preview = JSON.parse(result.stdout);
+    expect(preview).toMatchObject({ encoding: 'windows-1252', delimiter: '|', hasHeader: false });
+    expect(preview.evidence).toMatchObject({ encoding: 'chosen by the user', delimiter: 'chosen by the user', hasHeader: 'chosen by the user' });
+    expect(preview.columns.map((c: { field: string | null }) => c.field)).toEqual(['email', 'first_name', null]);
+  });
+
+  it('prints a readable preview', async () => {
+    const result = await cli(t.url, ['preview', path.join(fixtures, 'windows-1252.csv'), '--flow', 'solar']);
+    expect(result.stdout).toContain('encoding   windows-1252  (not valid UTF-8');
+    expect(result.stdout).toMatch(/Email\s+-> email \(97%\)/);
+    expect(result.stdout).toContain('José | Müller | jose@example.com | Crème | €500');
+  });
+
+  it('saves a template and imports an XLSX with it', async () => {
+    const saved = await cli(t.url, ['templates', 'save', path.join(fixtures, 'multi-sheet.xlsx'), '--sheet', 'Leads', '--flow', 'solar', '--name', 'Spring', '--map', 'Score=']);
+    expect(saved.stdout).toMatch(/^template "Spring" saved for flow "solar"/);
+    const list = JSON.parse((await cli(t.url, ['templates', 'list', '--json'])).stdout);
+    expect(list[0]).toMatchObject({ flowId: 'solar', name: 'Spring', mapping: { 'E-mail Address': 'email', Score: null } });
+    const imported = await cli(t.url, ['import', path.join(fixtures, 'multi-sheet.xlsx'), '--sheet', 'Leads', '--flow', 'solar', '--source', 'acme-media', '--template', 'Spring', '--json']);
+    expect(JSON.parse(imported.stdout)).toMatchObject({ total: 3, failed: 3 });
+    const failed = await cli(t.url, ['imports', 'failed', JSON.parse(imported.stdout).importId]);
+    expect(failed.stdout.split('\r\n')[1]).toBe('ann@example.com,Ann,(512) 555-0101,02134,2024-01-15,42,"state must be one of TX, CA, AZ"');
+  });
+});
