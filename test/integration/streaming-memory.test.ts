@@ -42,7 +42,7 @@ describe('readers stream: memory does not grow with the file', () => {
     out.write('First Name,Last Name,Email,Phone,State,Zip,Notes\n');
     for (let i = 0; i < csvRows; i++) {
       const cells = row(i).map((cell) => (cell.includes(',') ? `"${cell.replace(/"/g, '""')}"` : cell));
-      if (!out.write(`${cells.join(',')}\n`)) await new Promise((resolve) => out.once('drain', resolve));
+      if (!out.write(`${cells.join(',')}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
     }
     await new Promise<void>((resolve) => out.end(resolve));
 
