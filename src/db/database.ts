@@ -23,10 +23,21 @@ import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** An open store: the Kysely instance and which dialect it speaks. */
+/**
+ * Runs one statement compiled by Kysely for many parameter rows, synchronously on the store's single SQLite
+ * connection, and returns the rows changed. Only inside a transaction callback, which holds that connection.
+ * Imports insert thousands of rows a batch: one prepared statement run per row beats both Kysely compiling
+ * a multi-row INSERT and SQLite preparing one with thousands of parameters.
+ */
+export interface RowWriter {
+  run(sql: string, rows: readonly (readonly unknown[])[]): number;
+}
+
+/** An open store: the Kysely instance, which dialect it speaks, and (SQLite) its row writer. */
 export interface Store {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
+  readonly rowWriter: RowWriter | null;
   close(): Promise<void>;
 }
 
@@ -58,20 +69,17 @@ class ImmediateSqliteDialect extends SqliteDialect {
   }
 }
 
-// Kysely prepares every query afresh; batch inserts repeat a handful of SQL shapes, so keep them prepared.
-function withStatementCache(database: SQLite.Database, limit = 200): SqliteDatabase {
-  const statements = new Map<string, SqliteStatement>();
-  return {
-    close: () => database.close(),
-    prepare(sql: string): SqliteStatement {
-      let statement = statements.get(sql);
-      if (!statement) {
-        if (statements.size >= limit) statements.clear();
-        statement = database.prepare(sql) as unknown as SqliteStatement;
-        statements.set(sql, statement);
-      }
-      return statement;
-    },
+// Kysely prepares every query afresh; batches repeat a handful of SQL shapes, so keep them prepared.
+function statementCache(database: SQLite.Database, limit = 200): (sql: string) => SQLite.Statement {
+  const statements = new Map<string, SQLite.Statement>();
+  return (sql) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= limit) statements.clear();
+      statement = database.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
   };
 }
 
@@ -82,6 +90,9 @@ export function openSqliteFile(file: string): SQLite.Database {
   database.pragma('journal_mode = WAL');
   database.pragma('busy_timeout = 10000');
   database.pragma('synchronous = NORMAL');
+  // Imports touch several indexes per row; with SQLite's default 2 MB page cache their pages are evicted and
+  // rewritten over and over (measured: 3x slower inserts). 64 MB keeps a batch's working set in memory.
+  database.pragma('cache_size = -65536');
   return database;
 }
 
@@ -108,8 +119,18 @@ function openSqliteStore(databaseUrl: string): Store {
   } catch (error) {
     throw new AppError('storage_unavailable', `cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(database) }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const prepare = statementCache(database);
+  const kyselyDatabase: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
+  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: kyselyDatabase }) });
+  const rowWriter: RowWriter = {
+    run(sql, rows) {
+      const statement = prepare(sql);
+      let changes = 0;
+      for (const row of rows) changes += statement.run(row as unknown[]).changes;
+      return changes;
+    },
+  };
+  return { db, dialect: 'sqlite', rowWriter, close: () => db.destroy() };
 }
 
 function openPostgresStore(databaseUrl: string): Store {
@@ -117,7 +138,7 @@ function openPostgresStore(databaseUrl: string): Store {
   // An idle client's error (a restarted server) must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', close: () => db.destroy() };
+  return { db, dialect: 'postgres', rowWriter: null, close: () => db.destroy() };
 }
 
 /** Applies every pending migration; the same migrations serve both dialects. */

@@ -1,5 +1,4 @@
 import type { Kysely, Transaction } from 'kysely';
-import { chunkForInsert } from '../db/batch.js';
 import type { DB, ImportTable } from '../db/schema.js';
 import type { ImportState } from './import-state.js';
 
@@ -82,10 +81,11 @@ export async function undoImportWrites(trx: Transaction<DB>, importId: string, d
       await trx.updateTable('leads').set({ fields: update.previous, updated_at: now }).where('id', '=', update.lead_id).execute();
     }
   }
-  const created = await trx.selectFrom('leads').select('id').where('import_id', '=', importId).execute();
-  for (const chunk of chunkForInsert(created.map((lead) => lead.id), 1)) {
-    await trx.deleteFrom('duplicate_keys').where('lead_id', 'in', chunk).execute();
-  }
+  // duplicate_keys has no lead_id index (it would be written on every imported row); undoing is rare.
+  await trx
+    .deleteFrom('duplicate_keys')
+    .where('lead_id', 'in', (eb) => eb.selectFrom('leads').select('id').where('import_id', '=', importId))
+    .execute();
   await trx.deleteFrom('leads').where('import_id', '=', importId).execute();
   if (dropEvents) await trx.deleteFrom('events').where('import_id', '=', importId).execute();
 }

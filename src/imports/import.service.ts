@@ -116,7 +116,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
         const plan = await planBatch(store.db, context, submissions, dryRunState);
         tally(counts, plan.results, lastRow);
       } else {
-        await storeBatch(store.db, context, submissions, async (trx, plan) => {
+        await storeBatch(store, context, submissions, async (trx, plan) => {
           tally(counts, plan.results, lastRow);
           await saveProgress(trx, importId, counts);
         });

@@ -1,6 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Insertable, Kysely, Transaction } from 'kysely';
 import type { StoredFields } from '../core/dedup.js';
 import { chunkForInsert } from '../db/batch.js';
+import type { RowWriter } from '../db/database.js';
 import type { DB, EventTable, LeadTable } from '../db/schema.js';
 
 export interface ClaimedKey {
@@ -33,32 +34,32 @@ export async function releaseExpiredKeys(trx: Transaction<DB>, scope: string, ke
 
 /**
  * Claims duplicate keys for new leads. A key another transaction holds is not claimed (the unique primary
- * key decides, on both dialects); the keys that were claimed are returned.
+ * key decides, on both dialects); returns how many were claimed.
  */
 export async function claimDuplicateKeys(
   trx: Transaction<DB>,
+  writer: RowWriter | null,
   scope: string,
   claims: readonly { key: string; leadId: string }[],
   now: string,
-): Promise<Set<string>> {
-  const claimed = new Set<string>();
-  for (const chunk of chunkForInsert(claims, 4)) {
-    const rows = await trx
+): Promise<number> {
+  const rows = claims.map((claim) => ({ scope, key: claim.key, lead_id: claim.leadId, created_at: now }));
+  const first = rows[0];
+  if (!first) return 0;
+  if (writer) {
+    const { sql } = trx.insertInto('duplicate_keys').values(first).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).compile();
+    return writer.run(sql, rows.map((row) => [row.scope, row.key, row.lead_id, row.created_at]));
+  }
+  let claimed = 0;
+  for (const chunk of chunkForInsert(rows, 4)) {
+    const result = await trx
       .insertInto('duplicate_keys')
-      .values(chunk.map((claim) => ({ scope, key: claim.key, lead_id: claim.leadId, created_at: now })))
+      .values(chunk)
       .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .returning('key')
-      .execute();
-    for (const row of rows) claimed.add(row.key);
+      .executeTakeFirst();
+    claimed += Number(result.numInsertedOrUpdatedRows ?? 0);
   }
   return claimed;
-}
-
-/** Drops the keys held by the given leads (leads that lost a race and became duplicates). */
-export async function dropKeysOfLeads(trx: Transaction<DB>, leadIds: readonly string[]): Promise<void> {
-  for (const chunk of chunkForInsert(leadIds, 1)) {
-    await trx.deleteFrom('duplicate_keys').where('lead_id', 'in', chunk).execute();
-  }
 }
 
 /** The stored fields of the given leads. */
@@ -71,19 +72,34 @@ export async function findLeadFields(db: Kysely<DB>, leadIds: readonly string[])
   return found;
 }
 
-const LEAD_COLUMNS = 9;
-const EVENT_COLUMNS = 14;
+type InsertableTable = 'leads' | 'events';
 
-export async function insertLeads(trx: Transaction<DB>, leads: readonly LeadTable[]): Promise<void> {
-  for (const chunk of chunkForInsert(leads, LEAD_COLUMNS)) await trx.insertInto('leads').values(chunk).execute();
+/**
+ * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter), elsewhere
+ * multi-row INSERTs small enough for the parameter limit.
+ */
+async function insertRows<T extends InsertableTable>(trx: Transaction<DB>, writer: RowWriter | null, table: T, rows: readonly Insertable<DB[T]>[]): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const columns = Object.keys(first) as (keyof typeof first)[];
+  if (writer) {
+    const { sql } = trx.insertInto(table).values(first as never).compile();
+    writer.run(sql, rows.map((row) => columns.map((column) => row[column])));
+    return;
+  }
+  for (const chunk of chunkForInsert(rows, columns.length)) await trx.insertInto(table).values(chunk as never).execute();
+}
+
+export async function insertLeads(trx: Transaction<DB>, writer: RowWriter | null, leads: readonly LeadTable[]): Promise<void> {
+  await insertRows(trx, writer, 'leads', leads);
+}
+
+export async function insertEvents(trx: Transaction<DB>, writer: RowWriter | null, events: readonly EventTable[]): Promise<void> {
+  await insertRows(trx, writer, 'events', events);
 }
 
 export async function updateLeadFields(trx: Transaction<DB>, leadId: string, fields: StoredFields, now: string): Promise<void> {
   await trx.updateTable('leads').set({ fields: JSON.stringify(fields), updated_at: now }).where('id', '=', leadId).execute();
-}
-
-export async function insertEvents(trx: Transaction<DB>, events: readonly EventTable[]): Promise<void> {
-  for (const chunk of chunkForInsert(events, EVENT_COLUMNS)) await trx.insertInto('events').values(chunk).execute();
 }
 
 export interface LeadFilter {

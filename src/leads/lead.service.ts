@@ -2,6 +2,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { combineFields, duplicateScope, type StoredFields } from '../core/dedup.js';
 import { newId } from '../core/ids.js';
 import { joinReasons, type CompiledFlow, type Evaluation, type RawLead } from '../core/pipeline.js';
+import type { RowWriter, Store } from '../db/database.js';
 import type { DB, EventTable, LeadTable } from '../db/schema.js';
 import {
   claimDuplicateKeys,
@@ -190,15 +191,15 @@ export async function planBatch(
  * The write half: one multi-row statement per table. Duplicate keys are claimed first; if a concurrent
  * writer holds one, DuplicateKeyRace is thrown so the caller rolls back and plans the batch again.
  */
-export async function writeBatch(trx: Transaction<DB>, plan: BatchPlan): Promise<void> {
+export async function writeBatch(trx: Transaction<DB>, writer: RowWriter | null, plan: BatchPlan): Promise<void> {
   if (plan.expired.length > 0 && plan.cutoff) await releaseExpiredKeys(trx, plan.scope, plan.expired, plan.cutoff);
   if (plan.claims.length > 0) {
-    const claimed = await claimDuplicateKeys(trx, plan.scope, plan.claims, plan.now);
-    if (claimed.size !== plan.claims.length) throw new DuplicateKeyRace();
+    const claimed = await claimDuplicateKeys(trx, writer, plan.scope, plan.claims, plan.now);
+    if (claimed !== plan.claims.length) throw new DuplicateKeyRace();
   }
-  await insertLeads(trx, plan.leads);
+  await insertLeads(trx, writer, plan.leads);
   for (const [leadId, fields] of plan.updates) await updateLeadFields(trx, leadId, fields, plan.now);
-  await insertEvents(trx, plan.events);
+  await insertEvents(trx, writer, plan.events);
 }
 
 const RACE_RETRIES = 5;
@@ -215,16 +216,16 @@ function isRetryable(error: unknown): boolean {
  * (PostgreSQL; SQLite's immediate transactions serialise writers). `extra` runs in the same transaction.
  */
 export async function storeBatch(
-  db: Kysely<DB>,
+  store: Store,
   context: BatchContext,
   submissions: readonly Submission[],
   extra?: (trx: Transaction<DB>, plan: BatchPlan) => Promise<void>,
 ): Promise<BatchPlan> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction().execute(async (trx) => {
+      return await store.db.transaction().execute(async (trx) => {
         const plan = await planBatch(trx, context, submissions);
-        await writeBatch(trx, plan);
+        await writeBatch(trx, store.rowWriter, plan);
         if (extra) await extra(trx, plan);
         return plan;
       });

@@ -51,7 +51,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('leads_flow_created_idx').on('leads').columns(['flow_id', 'created_at']).execute();
+  // Every index is written on every imported row: keep the ones lookups need. Listing a flow's leads walks
+  // the time-ordered primary key; a source's leads and an import's leads have their own index.
   await db.schema.createIndex('leads_source_created_idx').on('leads').columns(['source_id', 'created_at']).execute();
   await db.schema.createIndex('leads_import_idx').on('leads').column('import_id').execute();
 
@@ -63,11 +64,12 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('duplicate_keys_pk', ['scope', 'key'])
     .execute();
-  await db.schema.createIndex('duplicate_keys_lead_idx').on('duplicate_keys').column('lead_id').execute();
 
+  // Events are an append-only log written once per submitted row. Their ids are unique by construction
+  // (UUIDv7) and never looked up alone, so no primary-key index is paid for on every row.
   await db.schema
     .createTable('events')
-    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('id', 'text', (c) => c.notNull())
     .addColumn('flow_id', 'text', (c) => c.notNull())
     .addColumn('source_id', 'text', (c) => c.notNull())
     .addColumn('import_id', 'text')
@@ -83,8 +85,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
   await db.schema.createIndex('events_import_row_idx').on('events').columns(['import_id', 'row_number']).execute();
-  await db.schema.createIndex('events_flow_created_idx').on('events').columns(['flow_id', 'created_at']).execute();
-  await db.schema.createIndex('events_source_created_idx').on('events').columns(['source_id', 'created_at']).execute();
+  await db.schema.createIndex('events_lead_idx').on('events').column('lead_id').execute();
 
   await db.schema
     .createTable('imports')

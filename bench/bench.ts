@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { loadConfig } from '../src/config.js';
+import { openStore } from '../src/db/database.js';
+import { applyFlow } from '../src/flows/flow.service.js';
+import { previewFile } from '../src/imports/preview.service.js';
+import { BENCH_FLOW, writeLeadCsv, writeLeadXlsx } from './generate.js';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin/leadport.js');
+const rssHook = path.join(root, 'dist/bench/report-rss.js');
+const bareScript = path.join(root, 'dist/bench/bare-insert.js');
+const outDir = path.join(root, 'bench/out');
+
+interface Options {
+  rows: number;
+  xlsxRows: number;
+  json: boolean;
+  postgres: string | null;
+  previewMb: number;
+}
+
+function parseArgs(argv: string[]): Options {
+  const value = (name: string) => {
+    const index = argv.indexOf(name);
+    return index === -1 ? undefined : argv[index + 1];
+  };
+  const rows = Number(value('--rows') ?? 100_000);
+  if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive whole number');
+  const postgres = argv.includes('--no-postgres') ? null : (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  return {
+    rows,
+    xlsxRows: Number(value('--xlsx-rows') ?? Math.min(rows, 100_000)),
+    json: argv.includes('--json'),
+    postgres,
+    previewMb: Number(value('--preview-mb') ?? 50),
+  };
+}
+
+export interface CaseResult {
+  name: string;
+  rows: number;
+  seconds: number;
+  rowsPerSecond: number;
+  peakRssMb: number | null;
+  ratioToBare?: number;
+  note?: string;
+}
+
+/** Runs a node command with the RSS hook; returns stdout and the peak RSS it reported. */
+async function measured(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ stdout: string; peakRssMb: number }> {
+  const { stdout, stderr } = await run(process.execPath, ['--import', rssHook, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const match = /__bench_peak_rss_kb__ (\d+)/.exec(stderr);
+  return { stdout, peakRssMb: match ? Math.round(Number(match[1]) / 1024) : Number.NaN };
+}
+
+async function cached(file: string, make: () => Promise<void>): Promise<string> {
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`generating ${path.basename(file)}...\n`);
+    await make();
+  }
+  return file;
+}
+
+async function bareCase(csv: string, dir: string): Promise<CaseResult> {
+  const { stdout, peakRssMb } = await measured([bareScript, csv, path.join(dir, 'bare.db')]);
+  const { rows, ms } = JSON.parse(stdout) as { rows: number; ms: number };
+  return { name: 'bare: papaparse + prepared INSERT (SQLite)', rows, seconds: ms / 1000, rowsPerSecond: rows / (ms / 1000), peakRssMb };
+}
+
+async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
+  const env = { DATABASE_URL: databaseUrl };
+  await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, ...env } });
+  const store = await openStore(databaseUrl);
+  try {
+    await applyFlow(store, BENCH_FLOW);
+  } finally {
+    await store.close();
+  }
+  const { stdout, peakRssMb } = await measured([bin, 'import', file, '--flow', 'bench', '--source', 'bench-source', '--json', ...extra], env);
+  const summary = JSON.parse(stdout) as { total: number; created: number; failed: number; duplicates: number; durationMs: number };
+  return {
+    name,
+    rows: summary.total,
+    seconds: summary.durationMs / 1000,
+    rowsPerSecond: summary.total / (summary.durationMs / 1000),
+    peakRssMb,
+    note: `${summary.created} created, ${summary.failed} failed, ${summary.duplicates} duplicates`,
+  };
+}
+
+async function withPostgresDatabase<T>(url: string, use: (databaseUrl: string) => Promise<T>): Promise<T | null> {
+  const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  try {
+    await admin.connect();
+  } catch {
+    return null;
+  }
+  const name = `leadport_bench_${process.pid}`;
+  await admin.query(`drop database if exists ${name}`);
+  await admin.query(`create database ${name}`);
+  const target = new URL(url);
+  target.pathname = `/${name}`;
+  try {
+    return await use(target.toString());
+  } finally {
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+async function previewCase(dir: string, megabytes: number): Promise<CaseResult> {
+  const rows = Math.round((megabytes * 1024 * 1024) / 105);
+  const csv = await cached(path.join(outDir, `preview-${rows}.csv`), () => writeLeadCsv(path.join(outDir, `preview-${rows}.csv`), rows, 7));
+  const url = `sqlite:${path.join(dir, 'preview.db')}`;
+  const store = await openStore(url);
+  try {
+    await applyFlow(store, BENCH_FLOW);
+    const config = loadConfig({ DATABASE_URL: url, LEADPORT_MAX_UPLOAD_MB: String(megabytes * 2) });
+    const started = performance.now();
+    const preview = await previewFile(store, config, { file: csv, flowId: 'bench' });
+    const seconds = (performance.now() - started) / 1000;
+    const size = fs.statSync(csv).size / 1024 / 1024;
+    return { name: `preview of a ${size.toFixed(0)} MB CSV`, rows: preview.sampleRows.length, seconds, rowsPerSecond: Number.NaN, peakRssMb: null, note: 'detection, mapping, first rows' };
+  } finally {
+    await store.close();
+  }
+}
+
+function table(results: CaseResult[]): string {
+  const header = ['case', 'rows', 'seconds', 'rows/s', 'vs bare', 'peak RSS', 'notes'];
+  const lines = results.map((r) => [
+    r.name,
+    String(r.rows),
+    r.seconds.toFixed(2),
+    Number.isNaN(r.rowsPerSecond) ? '-' : Math.round(r.rowsPerSecond).toLocaleString('en-US'),
+    r.ratioToBare === undefined ? '-' : r.ratioToBare.toFixed(2),
+    r.peakRssMb === null ? '-' : `${r.peakRssMb} MB`,
+    r.note ?? '',
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  return [header, ...lines].map((cells) => cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const options = parseArgs(process.argv.slice(2));
+  fs.mkdirSync(outDir, { recursive: true });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-bench-'));
+  try {
+    const csv = await cached(path.join(outDir, `leads-${options.rows}.csv`), () => writeLeadCsv(path.join(outDir, `leads-${options.rows}.csv`), options.rows));
+    const xlsx = await cached(path.join(outDir, `leads-${options.xlsxRows}.xlsx`), () => writeLeadXlsx(path.join(outDir, `leads-${options.xlsxRows}.xlsx`), options.xlsxRows));
+    const results: CaseResult[] = [];
+    process.stderr.write('bare limit...\n');
+    const bare = await bareCase(csv, dir);
+    results.push(bare);
+    process.stderr.write('leadport import on SQLite...\n');
+    results.push(await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`));
+    if (options.postgres) {
+      process.stderr.write('leadport import on PostgreSQL...\n');
+      const pgResult = await withPostgresDatabase(options.postgres, (url) => importCase('leadport import (PostgreSQL)', csv, url));
+      if (pgResult) results.push(pgResult);
+      else process.stderr.write('PostgreSQL is not reachable: skipped\n');
+    }
+    process.stderr.write('leadport import of the XLSX on SQLite...\n');
+    results.push(await importCase('leadport import XLSX (SQLite)', xlsx, `sqlite:${path.join(dir, 'leadport-xlsx.db')}`));
+    process.stderr.write('preview...\n');
+    results.push(await previewCase(dir, options.previewMb));
+    for (const result of results) if (!Number.isNaN(result.rowsPerSecond) && result !== bare) result.ratioToBare = result.rowsPerSecond / bare.rowsPerSecond;
+    bare.ratioToBare = 1;
+    const report = {
+      date: new Date().toISOString(),
+      node: process.version,
+      cpus: os.cpus().length,
+      rows: options.rows,
+      xlsxRows: options.xlsxRows,
+      results,
+    };
+    if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    else process.stdout.write(`${table(results)}\n\nratio = rows/s of the case / rows/s of the bare limit, measured in this run\n`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
