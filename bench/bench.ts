@@ -77,7 +77,8 @@ async function bareCase(csv: string, dir: string): Promise<CaseResult> {
 }
 
 async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
-  const env = { DATABASE_URL: databaseUrl };
+  // The 1M-row file is over the default 50 MB upload limit.
+  const env = { DATABASE_URL: databaseUrl, LEADPORT_MAX_UPLOAD_MB: '1024' };
   await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, ...env } });
   const store = await openStore(databaseUrl);
   try {
@@ -118,7 +119,7 @@ async function withPostgresDatabase<T>(url: string, use: (databaseUrl: string) =
 }
 
 async function previewCase(dir: string, megabytes: number): Promise<CaseResult> {
-  const rows = Math.round((megabytes * 1024 * 1024) / 105);
+  const rows = Math.round((megabytes * 1024 * 1024) / 82);
   const csv = await cached(path.join(outDir, `preview-${rows}.csv`), () => writeLeadCsv(path.join(outDir, `preview-${rows}.csv`), rows, 7));
   const url = `sqlite:${path.join(dir, 'preview.db')}`;
   const store = await openStore(url);

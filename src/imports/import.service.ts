@@ -113,7 +113,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
       const lastRow = pending[pending.length - 1]?.recordNumber ?? counts.committed_rows;
       pending = [];
       if (dryRunState) {
-        const plan = await planBatch(store.db, context, submissions, dryRunState);
+        const plan = await planBatch(store.db, null, context, submissions, dryRunState);
         tally(counts, plan.results, lastRow);
       } else {
         await storeBatch(store, context, submissions, async (trx, plan) => {

@@ -10,9 +10,15 @@ export interface ClaimedKey {
   createdAt: string;
 }
 
-/** The stored owners of the given duplicate keys in a scope. */
-export async function findDuplicateKeys(db: Kysely<DB>, scope: string, keys: readonly string[]): Promise<Map<string, ClaimedKey>> {
+/** The stored owners of the given duplicate keys in a scope (on SQLite, one prepared lookup per key). */
+export async function findDuplicateKeys(db: Kysely<DB>, writer: RowWriter | null, scope: string, keys: readonly string[]): Promise<Map<string, ClaimedKey>> {
   const found = new Map<string, ClaimedKey>();
+  if (writer && keys.length > 0) {
+    const { sql } = db.selectFrom('duplicate_keys').select(['key', 'lead_id', 'created_at']).where('scope', '=', scope).where('key', '=', '').compile();
+    const rows = writer.all(sql, keys.map((key) => [scope, key])) as { key: string; lead_id: string; created_at: string }[];
+    for (const row of rows) found.set(row.key, { key: row.key, leadId: row.lead_id, createdAt: row.created_at });
+    return found;
+  }
   for (const chunk of chunkForInsert(keys, 1)) {
     const rows = await db
       .selectFrom('duplicate_keys')

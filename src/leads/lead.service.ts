@@ -84,6 +84,7 @@ export interface BatchPlan {
  */
 export async function planBatch(
   db: Kysely<DB>,
+  writer: RowWriter | null,
   context: BatchContext,
   submissions: readonly Submission[],
   dryRun: DryRunState | null = null,
@@ -96,7 +97,7 @@ export async function planBatch(
 
   const wanted = new Set<string>();
   for (const submission of submissions) for (const key of submission.evaluation?.keys ?? []) wanted.add(key);
-  const existing = policy && wanted.size > 0 ? await findDuplicateKeys(db, scope, [...wanted]) : new Map();
+  const existing = policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map();
   const expired: string[] = [];
   const live = new Map<string, string>();
   for (const claim of existing.values()) {
@@ -224,7 +225,7 @@ export async function storeBatch(
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.db.transaction().execute(async (trx) => {
-        const plan = await planBatch(trx, context, submissions);
+        const plan = await planBatch(trx, store.rowWriter, context, submissions);
         await writeBatch(trx, store.rowWriter, plan);
         if (extra) await extra(trx, plan);
         return plan;
