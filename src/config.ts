@@ -18,6 +18,8 @@ const envSchema = z.object({
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
   LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
   LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
+  LEADPORT_CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +37,10 @@ export interface Config {
   readonly maxUploadBytes: number;
   readonly batchSize: number;
   readonly logLevel: string;
+  /** Requests a minute per API key (or per address without one). */
+  readonly rateLimitPerMinute: number;
+  /** Origins allowed by CORS; none (CORS closed) by default. */
+  readonly corsOrigins: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -67,6 +73,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
     batchSize: values.LEADPORT_BATCH_SIZE,
     logLevel: values.LOG_LEVEL,
+    rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
+    corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   });
 }
 

@@ -15,6 +15,7 @@ import { planMapping } from '../imports/column-mapping.js';
 import { openTabularFile } from '../ingest/open-file.js';
 import { requireFlow } from '../flows/flow.service.js';
 import { listTemplates } from '../templates/template.repository.js';
+import { createApiKey, listApiKeyViews, revokeKey } from '../auth/auth.service.js';
 import { saveTemplate } from '../templates/template.service.js';
 import { parseMapOption, printImportSummary, printPreview, progressReporter } from './output.js';
 
@@ -92,7 +93,8 @@ export function buildProgram(): Command {
       const config = loadConfig();
       const store = await openStore(config.databaseUrl);
       const server = await startServer(config, store);
-      process.stdout.write(`Leadport is listening on ${server.url} (store: ${store.dialect})\n`);
+      if (server.firstAdmin) process.stdout.write(`created the first admin: ${server.firstAdmin}\n`);
+      process.stdout.write(`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);
       const stop = async () => {
         await server.stop();
         await store.close();
@@ -227,6 +229,40 @@ export function buildProgram(): Command {
         else for (const view of views) process.stdout.write(`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
       }),
     );
+
+  const keys = program.command('keys').description('API keys');
+  keys
+    .command('create')
+    .description('create an API key and print it once (only its hash is stored)')
+    .option('--admin', 'an admin key: every admin route')
+    .option('--source <id>', "a source's key: its submit endpoint, leads, report and imports")
+    .option('--name <name>', 'a name to recognise the key by')
+    .option('--json', 'print { id, kind, sourceId, name, key } as JSON')
+    .action((options: { admin?: boolean; source?: string; name?: string; json?: boolean }) =>
+      withStore(async (store) => {
+        if (Boolean(options.admin) === Boolean(options.source)) throw new AppError('bad_request', 'give exactly one of --admin or --source <id>');
+        const name = options.name ? { name: options.name } : {};
+        const created = await createApiKey(store, options.source ? { kind: 'source', sourceId: options.source, ...name } : { kind: 'admin', ...name });
+        if (options.json) printJson(created);
+        else {
+          process.stdout.write(`${created.key}\n`);
+          process.stderr.write(`created ${created.kind} key ${created.id}${created.sourceId ? ` for source "${created.sourceId}"` : ''}; it is shown only now\n`);
+        }
+      }),
+    );
+  keys
+    .command('list')
+    .option('--json', 'print JSON')
+    .action((options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const list = await listApiKeyViews(store);
+        if (options.json) printJson(list);
+        else for (const key of list) process.stdout.write(`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`);
+      }),
+    );
+  keys
+    .command('revoke <id>')
+    .action((id: string) => withStore(async (store) => revokeKey(store, id)));
 
   const imports = program.command('imports').description('import history and reports');
   imports

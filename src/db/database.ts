@@ -19,6 +19,7 @@ import pg from 'pg';
 import { AppError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as templates from './migrations/0002-templates.js';
+import * as access from './migrations/0003-access.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -46,6 +47,7 @@ export interface Store {
 const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-templates': templates,
+  '0003-access': access,
 };
 
 const migrationProvider: MigrationProvider = {

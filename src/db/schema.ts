@@ -116,6 +116,46 @@ export interface TemplateTable {
   updated_at: string;
 }
 
+export interface UserTable {
+  id: string;
+  email: string;
+  password_hash: string;
+  role: string;
+  created_at: string;
+}
+
+/** Session tokens are stored as SHA-256 hashes; the token itself is shown once, at login. */
+export interface SessionTable {
+  token_hash: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** API keys are stored as SHA-256 hashes (they are long random strings); the key is shown once. */
+export interface ApiKeyTable {
+  id: string;
+  key_hash: string;
+  /** The first characters of the key, to recognise it in lists. */
+  prefix: string;
+  /** admin | source */
+  kind: string;
+  source_id: string | null;
+  name: string;
+  created_at: string;
+  revoked_at: string | null;
+}
+
+/** A submission made with an Idempotency-Key: in_flight until answered, then done with the answer. */
+export interface IdempotencyKeyTable {
+  scope: string;
+  key: string;
+  request_hash: string;
+  status: string;
+  response: string | null;
+  created_at: string;
+}
+
 export interface DB {
   flows: FlowTable;
   fields: FieldTable;
@@ -126,6 +166,10 @@ export interface DB {
   events: EventTable;
   imports: ImportTable;
   templates: TemplateTable;
+  users: UserTable;
+  sessions: SessionTable;
+  api_keys: ApiKeyTable;
+  idempotency_keys: IdempotencyKeyTable;
   kysely_migration: { name: string; timestamp: string };
   kysely_migration_lock: { id: string; is_locked: Generated<number> };
 }

@@ -1,13 +1,15 @@
+import { ensureFirstAdmin } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { createApp } from './app.js';
 
-/** Starts the HTTP server on HOST:PORT and returns its URL and a function that stops it. */
-export async function startServer(config: Config, store: Store): Promise<{ url: string; stop: () => Promise<void> }> {
+/** Creates the first admin if configured, starts the HTTP server on HOST:PORT, and returns its URL. */
+export async function startServer(config: Config, store: Store): Promise<{ url: string; firstAdmin: string | null; stop: () => Promise<void> }> {
+  const admin = await ensureFirstAdmin(store, config);
   const app = await createApp({ config, store });
   await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, stop: () => app.close() };
+  return { url: `http://${host}:${port}`, firstAdmin: admin?.email ?? null, stop: () => app.close() };
 }

@@ -1,0 +1,107 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { reportQuerySchema, reportSchema } from '../../events/event.schema.js';
+import { eventReport } from '../../events/event.service.js';
+import { AppError } from '../../errors.js';
+import { writeFailedRecords } from '../../imports/failed-records.js';
+import { findImport, listImports } from '../../imports/import.repository.js';
+import { leadDetailSchema, leadListQuerySchema, leadListSchema } from '../../leads/lead.schema.js';
+import { getLead, listLeads } from '../../leads/lead-query.service.js';
+import { submissionDocsSchema } from '../../sources/source.schema.js';
+import { submissionDocs } from '../../sources/source.service.js';
+import { listTemplates } from '../../templates/template.repository.js';
+import { saveTemplate } from '../../templates/template.service.js';
+import { requireFlow } from '../../flows/flow.service.js';
+import type { Principal } from '../../auth/auth.service.js';
+import type { ImportRow } from '../../imports/import.repository.js';
+import { requireAdmin, requirePrincipal } from '../auth-context.js';
+import type { RouteDeps } from './deps.js';
+
+function importView(row: ImportRow) {
+  return {
+    id: row.id,
+    status: row.status,
+    flowId: row.flow_id,
+    sourceId: row.source_id,
+    fileName: row.file_name,
+    total: row.total,
+    created: row.created,
+    updated: row.updated,
+    failed: row.failed,
+    duplicates: row.duplicates,
+    error: row.error,
+    startedBy: row.started_by,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    durationMs: row.duration_ms,
+  };
+}
+
+async function visibleImport(deps: RouteDeps, principal: Principal, id: string): Promise<ImportRow> {
+  const row = await findImport(deps.store.db, id);
+  if (!row || (principal.kind === 'source' && row.source_id !== principal.sourceId)) throw new AppError('import_not_found', `no import with id "${id}"`);
+  return row;
+}
+
+/** Leads, the real-time report, submission docs, import history and templates. */
+export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
+  const { store } = deps;
+  return async (app) => {
+    app.get('/api/leads', { schema: { tags: ['leads'], summary: 'Submissions newest first, with outcome, reason and stored values', querystring: leadListQuerySchema, response: { 200: leadListSchema } } }, async (request) =>
+      listLeads(store, requirePrincipal(request), request.query),
+    );
+    app.get('/api/leads/:id', { schema: { tags: ['leads'], params: z.object({ id: z.string() }), response: { 200: leadDetailSchema } } }, async (request) =>
+      getLead(store, requirePrincipal(request), request.params.id),
+    );
+    app.get('/api/events', { schema: { tags: ['events'], summary: 'Real-time report: counts by flow, source, outcome and reason', querystring: reportQuerySchema, response: { 200: reportSchema } } }, async (request) =>
+      eventReport(store, requirePrincipal(request), request.query),
+    );
+    app.get(
+      '/api/flows/:flowId/sources/:sourceId/docs',
+      { schema: { tags: ['sources'], summary: "A source's submission docs: fields, criteria, example request", params: z.object({ flowId: z.string(), sourceId: z.string() }), response: { 200: submissionDocsSchema } } },
+      async (request) => {
+        const base = `${request.protocol}://${request.host}`;
+        return submissionDocs(store, requirePrincipal(request), request.params.flowId, request.params.sourceId, base);
+      },
+    );
+
+    app.get('/api/imports', { schema: { tags: ['imports'], summary: 'Import history, newest first' } }, async (request) => {
+      const principal = requirePrincipal(request);
+      const rows = await listImports(store.db, 500);
+      return rows.filter((row) => principal.kind === 'admin' || row.source_id === principal.sourceId).map(importView);
+    });
+    app.get('/api/imports/:id', { schema: { tags: ['imports'], params: z.object({ id: z.string() }) } }, async (request) =>
+      importView(await visibleImport(deps, requirePrincipal(request), request.params.id)),
+    );
+    app.get('/api/imports/:id/failed.csv', { schema: { tags: ['imports'], summary: 'Failed rows: original columns plus error', params: z.object({ id: z.string() }) } }, async (request, reply) => {
+      const row = await visibleImport(deps, requirePrincipal(request), request.params.id);
+      const out = new PassThrough();
+      writeFailedRecords(store, row.id, out).then(
+        () => out.end(),
+        (error: unknown) => out.destroy(error as Error),
+      );
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="failed-${row.id}.csv"`).send(out);
+    });
+
+    app.get('/api/templates', { schema: { tags: ['templates'], querystring: z.object({ flowId: z.string().optional() }) } }, async (request) => {
+      requireAdmin(request);
+      const rows = await listTemplates(store.db, request.query.flowId);
+      return rows.map((row) => ({ id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at }));
+    });
+    app.post(
+      '/api/templates',
+      { schema: { tags: ['templates'], summary: 'Save a named mapping (header -> field, or null to skip) for a flow', body: z.object({ flowId: z.string(), name: z.string().min(1).max(200), mapping: z.record(z.string(), z.string().nullable()) }) } },
+      async (request, reply) => {
+        requireAdmin(request);
+        const flow = await requireFlow(store, request.body.flowId);
+        const known = new Set(flow.fields.map((field) => field.name));
+        const columns = Object.entries(request.body.mapping).map(([header, field], index) => {
+          if (field && !known.has(field)) throw new AppError('validation_failed', `mapping.${header}: "${field}" is not a field of flow "${flow.id}"`, { field: `mapping.${header}` });
+          return { index, header, field, confidence: 1 };
+        });
+        return reply.code(201).send(await saveTemplate(store, flow.id, request.body.name, columns));
+      },
+    );
+  };
+}

@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { Store } from '../db/database.js';
+import { AppError } from '../errors.js';
+import { requireSource } from '../flows/flow.service.js';
+import type { FlowCache } from '../flows/flow-cache.js';
+import { storeBatch } from './lead.service.js';
+import type { SubmitBody, SubmitResponse } from './submit.schema.js';
+
+export interface SubmitRequest {
+  readonly flowId: string;
+  readonly sourceId: string;
+  readonly body: SubmitBody;
+  /** The client's Idempotency-Key header, scoped to the caller. */
+  readonly idempotency?: { readonly scope: string; readonly key: string } | undefined;
+}
+
+export interface SubmitResult {
+  readonly response: SubmitResponse;
+  /** True when the answer is the stored answer to an earlier request with the same Idempotency-Key. */
+  readonly replayed: boolean;
+}
+
+/**
+ * Real-time submission: one lead through the same pipeline as a batch row (normalise, criteria, duplicate
+ * check, store, event), in its own transaction. Rejections are answers (outcome failure), not errors.
+ */
+export async function submitLead(store: Store, flows: FlowCache, request: SubmitRequest): Promise<SubmitResult> {
+  const flow = await flows.get(request.flowId);
+  requireSource(flow.spec, request.sourceId);
+  if (!request.idempotency) return { response: await process(store, flow, request), replayed: false };
+  const { scope, key } = request.idempotency;
+  const requestHash = createHash('sha256').update(JSON.stringify([request.flowId, request.sourceId, request.body])).digest('hex');
+  const claimed = await store.db
+    .insertInto('idempotency_keys')
+    .values({ scope, key, request_hash: requestHash, status: 'in_flight', response: null, created_at: new Date().toISOString() })
+    .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+    .executeTakeFirst();
+  if (Number(claimed.numInsertedOrUpdatedRows ?? 0) === 0) {
+    const earlier = await store.db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirstOrThrow();
+    if (earlier.request_hash !== requestHash) {
+      throw new AppError('idempotency_mismatch', 'this Idempotency-Key was used with a different request', { idempotencyKey: key });
+    }
+    if (earlier.status !== 'done' || !earlier.response) {
+      throw new AppError('idempotency_in_flight', 'a request with this Idempotency-Key is still being processed; retry shortly', { idempotencyKey: key });
+    }
+    return { response: JSON.parse(earlier.response) as SubmitResponse, replayed: true };
+  }
+  try {
+    const response = await process(store, flow, request);
+    await store.db.updateTable('idempotency_keys').set({ status: 'done', response: JSON.stringify(response) }).where('scope', '=', scope).where('key', '=', key).execute();
+    return { response, replayed: false };
+  } catch (error) {
+    // Nothing was stored: free the key so the client's retry is processed.
+    await store.db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function process(store: Store, flow: Awaited<ReturnType<FlowCache['get']>>, request: SubmitRequest): Promise<SubmitResponse> {
+  const started = performance.now();
+  const raw: Record<string, string> = Object.create(null);
+  for (const name of flow.fieldNames) {
+    if (!Object.hasOwn(request.body, name)) continue;
+    const value = request.body[name];
+    raw[name] = value === null || value === undefined ? '' : String(value);
+  }
+  const evaluation = flow.evaluate(raw, request.sourceId);
+  const plan = await storeBatch(store, { flow, sourceId: request.sourceId, importId: null }, [
+    { rowNumber: null, raw, evaluation, durationUs: Math.round((performance.now() - started) * 1000) },
+  ]);
+  const result = plan.results[0];
+  if (!result) throw new AppError('internal', 'the submission produced no result');
+  return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), lead: { id: result.leadId } };
+}

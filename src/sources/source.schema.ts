@@ -1,0 +1,18 @@
+import { z } from 'zod';
+
+export const sourceSchema = z.object({ id: z.string(), name: z.string(), flows: z.array(z.string()) });
+export const sourceUpdateSchema = z.object({ name: z.string().min(1).max(200) });
+
+/** The data of a source's submission docs page (LeadConduit's Submission Docs). */
+export const submissionDocsSchema = z.object({
+  flow: z.object({ id: z.string(), name: z.string() }),
+  source: z.object({ id: z.string(), name: z.string() }),
+  submitUrl: z.string(),
+  contentTypes: z.array(z.string()),
+  fields: z.array(
+    z.object({ name: z.string(), label: z.string(), type: z.string(), required: z.boolean(), choices: z.array(z.string()).optional() }),
+  ),
+  acceptance: z.array(z.string()).describe('the criteria a lead must meet, in words'),
+  example: z.object({ body: z.record(z.string(), z.string()), curl: z.string() }),
+});
+export type SubmissionDocs = z.infer<typeof submissionDocsSchema>;
