@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import { newId } from '../core/ids.js';
-import type { Store } from '../db/database.js';
+import { isUniqueViolation, type Store } from '../db/database.js';
 import type { ApiKeyTable, UserTable } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import type { ApiKeyCreate, ApiKeyView, UserView } from './auth.schema.js';
@@ -41,7 +41,13 @@ export async function createUser(store: Store, email: string, password: string):
   const normalised = email.trim().toLowerCase();
   if (await findUserByEmail(store.db, normalised)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
   const user: UserTable = { id: newId(), email: normalised, password_hash: await hashPassword(password), role: 'admin', created_at: new Date().toISOString() };
-  await insertUser(store.db, user);
+  try {
+    await insertUser(store.db, user);
+  } catch (error) {
+    // Two requests for the same new email at once: the unique index decides, the loser is a conflict.
+    if (isUniqueViolation(error)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
+    throw error;
+  }
   return userView(user);
 }
 

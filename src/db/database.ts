@@ -151,6 +151,12 @@ function openPostgresStore(databaseUrl: string): Store {
   return { db, dialect: 'postgres', rowWriter: null, close: () => db.destroy() };
 }
 
+/** True for a unique-constraint violation on either dialect (a row that already exists). */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: string })?.code;
+  return code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === '23505';
+}
+
 /** Applies every pending migration; the same migrations serve both dialects. */
 export async function migrate(db: Kysely<DB>): Promise<string[]> {
   const migrator = new Migrator({ db, provider: migrationProvider });
