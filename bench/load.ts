@@ -31,7 +31,9 @@ async function main(): Promise<void> {
   const { key } = await createApiKey(store, { kind: 'source', sourceId: 'bench-source' });
   await store.close();
 
-  const server = spawn(process.execPath, [path.join(root, 'bin/leadport.js'), 'serve'], {
+  // LOAD_SERVER_NODE_ARGS="--cpu-prof" profiles the server under load.
+  const nodeArgs = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const server = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/leadport.js'), 'serve'], {
     env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', LEADPORT_RATE_LIMIT_PER_MINUTE: '100000000' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -72,7 +74,9 @@ async function main(): Promise<void> {
     };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } finally {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');
+    await exited;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

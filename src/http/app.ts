@@ -10,6 +10,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FlowCache } from '../flows/flow-cache.js';
+import { SubmissionQueue } from '../leads/submission-queue.js';
 import { bearerToken } from './auth-context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { adminRoutes } from './routes/admin.routes.js';
@@ -86,7 +87,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     return '<!doctype html><title>Leadport</title><h1>Leadport</h1><p>The web UI is on its way. The API is documented at <a href="/docs">/docs</a>; <a href="/health">/health</a> answers.</p>';
   });
 
-  const routeDeps = { config, store, flows: new FlowCache(store) };
+  const routeDeps = { config, store, flows: new FlowCache(store), submissions: new SubmissionQueue(store) };
   await app.register(submitRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(dataRoutes(routeDeps));

@@ -3,7 +3,8 @@ import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { requireSource } from '../flows/flow.service.js';
 import type { FlowCache } from '../flows/flow-cache.js';
-import { storeBatch } from './lead.service.js';
+import type { CompiledFlow } from '../core/pipeline.js';
+import type { SubmissionQueue } from './submission-queue.js';
 import type { SubmitBody, SubmitResponse } from './submit.schema.js';
 
 export interface SubmitRequest {
@@ -24,10 +25,10 @@ export interface SubmitResult {
  * Real-time submission: one lead through the same pipeline as a batch row (normalise, criteria, duplicate
  * check, store, event), in its own transaction. Rejections are answers (outcome failure), not errors.
  */
-export async function submitLead(store: Store, flows: FlowCache, request: SubmitRequest): Promise<SubmitResult> {
+export async function submitLead(store: Store, flows: FlowCache, queue: SubmissionQueue, request: SubmitRequest): Promise<SubmitResult> {
   const flow = await flows.get(request.flowId);
   requireSource(flow.spec, request.sourceId);
-  if (!request.idempotency) return { response: await process(store, flow, request), replayed: false };
+  if (!request.idempotency) return { response: await process(queue, flow, request), replayed: false };
   const { scope, key } = request.idempotency;
   const requestHash = createHash('sha256').update(JSON.stringify([request.flowId, request.sourceId, request.body])).digest('hex');
   const claimed = await store.db
@@ -46,7 +47,7 @@ export async function submitLead(store: Store, flows: FlowCache, request: Submit
     return { response: JSON.parse(earlier.response) as SubmitResponse, replayed: true };
   }
   try {
-    const response = await process(store, flow, request);
+    const response = await process(queue, flow, request);
     await store.db.updateTable('idempotency_keys').set({ status: 'done', response: JSON.stringify(response) }).where('scope', '=', scope).where('key', '=', key).execute();
     return { response, replayed: false };
   } catch (error) {
@@ -56,7 +57,7 @@ export async function submitLead(store: Store, flows: FlowCache, request: Submit
   }
 }
 
-async function process(store: Store, flow: Awaited<ReturnType<FlowCache['get']>>, request: SubmitRequest): Promise<SubmitResponse> {
+async function process(queue: SubmissionQueue, flow: CompiledFlow, request: SubmitRequest): Promise<SubmitResponse> {
   const started = performance.now();
   const raw: Record<string, string> = Object.create(null);
   for (const name of flow.fieldNames) {
@@ -65,10 +66,9 @@ async function process(store: Store, flow: Awaited<ReturnType<FlowCache['get']>>
     raw[name] = value === null || value === undefined ? '' : String(value);
   }
   const evaluation = flow.evaluate(raw, request.sourceId);
-  const plan = await storeBatch(store, { flow, sourceId: request.sourceId, importId: null }, [
+  const result = await queue.submit(
+    { flow, sourceId: request.sourceId, importId: null },
     { rowNumber: null, raw, evaluation, durationUs: Math.round((performance.now() - started) * 1000) },
-  ]);
-  const result = plan.results[0];
-  if (!result) throw new AppError('internal', 'the submission produced no result');
+  );
   return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), lead: { id: result.leadId } };
 }

@@ -106,6 +106,21 @@ for (const dialect of DIALECTS) {
         const retried = await submit(body, tokens.sourceA, { 'idempotency-key': 'race-1' });
         expect(retried).toMatchObject({ status: 409, json: { error: { code: 'idempotency_in_flight' } } });
       });
+      it('lets only one of many concurrent submissions of the same email succeed (group commit)', async () => {
+        const bodies = Array.from({ length: 30 }, (_, i) => ({ first_name: `C${i}`, email: `concurrent${i % 10}@example.com`, state: 'TX' }));
+        const answers = await Promise.all(bodies.map((body) => submit(body)));
+        expect(answers.every((answer) => answer.status === 201)).toBe(true);
+        const outcomes = answers.map((answer) => answer.json.outcome as string);
+        expect(outcomes.filter((outcome) => outcome === 'success')).toHaveLength(10);
+        expect(answers.filter((answer) => answer.json.reason === 'duplicate')).toHaveLength(20);
+        for (let email = 0; email < 10; email++) {
+          const ofEmail = answers.filter((_, i) => i % 10 === email);
+          expect(ofEmail.filter((answer) => answer.json.outcome === 'success'), `concurrent${email}`).toHaveLength(1);
+        }
+        const stored = await t.store.db.selectFrom('leads').select('fields').where('fields', 'like', '%concurrent%').execute();
+        expect(new Set(stored.map((row) => JSON.parse(row.fields).email)).size).toBe(10);
+        expect(stored).toHaveLength(10);
+      });
       it('validates the body and names the field', async () => {
         const nested = await submit({ first_name: { nested: true } });
         expect(nested.status).toBe(400);
