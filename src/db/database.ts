@@ -117,6 +117,12 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
 function openSqliteStore(databaseUrl: string): Store {
   const rest = databaseUrl.slice('sqlite:'.length);
   const file = rest === ':memory:' ? rest : path.resolve(rest || './data/leadport.db');
+  const { db, rowWriter } = openSqlite<DB>(file);
+  return { db, dialect: 'sqlite', rowWriter, close: () => db.destroy() };
+}
+
+/** Opens a SQLite file (or ":memory:") as a Kysely instance of any schema, with its row writer. */
+export function openSqlite<T>(file: string): { db: Kysely<T>; rowWriter: RowWriter } {
   let database: SQLite.Database;
   try {
     database = openSqliteFile(file);
@@ -125,7 +131,7 @@ function openSqliteStore(databaseUrl: string): Store {
   }
   const prepare = statementCache(database);
   const kyselyDatabase: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
-  const db = new Kysely<DB>({ dialect: new ImmediateSqliteDialect({ database: kyselyDatabase }) });
+  const db = new Kysely<T>({ dialect: new ImmediateSqliteDialect({ database: kyselyDatabase }) });
   const rowWriter: RowWriter = {
     run(sql, rows) {
       const statement = prepare(sql);
@@ -140,7 +146,7 @@ function openSqliteStore(databaseUrl: string): Store {
       return found;
     },
   };
-  return { db, dialect: 'sqlite', rowWriter, close: () => db.destroy() };
+  return { db, rowWriter };
 }
 
 function openPostgresStore(databaseUrl: string): Store {

@@ -9,7 +9,8 @@ import { isAppError } from '../errors.js';
 import { requireFlow, requireSource } from '../flows/flow.service.js';
 import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
 import type { RawRecord, TabularFile } from '../ingest/tabular.js';
-import { planBatch, storeBatch, type BatchContext, type DryRunState, type Submission, type SubmissionResult } from '../leads/lead.service.js';
+import { DryRunLedger } from '../leads/dry-run-ledger.js';
+import { planBatch, storeBatch, type BatchContext, type Submission, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
 import { finalState, type ImportState } from './import-state.js';
 import { finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts } from './import.repository.js';
@@ -102,7 +103,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   }
   const context: BatchContext = { flow: compileFlow(flow, columnHints(file, flow, mapping)), sourceId: request.sourceId, importId: dryRun ? null : importId };
   const counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
-  const dryRunState: DryRunState | null = dryRun ? { owners: new Map() } : null;
+  const dryRunLedger = dryRun ? await DryRunLedger.open() : null;
   const targets = mapping.map((column) => column.field);
 
   try {
@@ -112,8 +113,8 @@ export async function runImport(store: Store, config: Config, request: ImportReq
       const submissions = toSubmissions(pending, file.headers, targets, context.flow, request.sourceId);
       const lastRow = pending[pending.length - 1]?.recordNumber ?? counts.committed_rows;
       pending = [];
-      if (dryRunState) {
-        const plan = await planBatch(store.db, null, context, submissions, dryRunState);
+      if (dryRunLedger) {
+        const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
         tally(counts, plan.results, lastRow);
       } else {
         await storeBatch(store, context, submissions, async (trx, plan) => {
@@ -131,6 +132,8 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   } catch (error) {
     if (!dryRun) await abandonImport(store, importId, error, startedAt);
     throw error;
+  } finally {
+    await dryRunLedger?.close();
   }
   const status = finalState(counts.failed);
   const durationMs = Date.now() - startedAt;

@@ -4,6 +4,7 @@ import { newId } from '../core/ids.js';
 import { joinReasons, type CompiledFlow, type Evaluation, type RawLead } from '../core/pipeline.js';
 import type { RowWriter, Store } from '../db/database.js';
 import type { DB, EventTable, LeadTable } from '../db/schema.js';
+import type { DryRunLedger } from './dry-run-ledger.js';
 import {
   claimDuplicateKeys,
   findDuplicateKeys,
@@ -43,10 +44,6 @@ export interface BatchContext {
   readonly importId: string | null;
 }
 
-/** Dry runs store nothing, so they remember the keys of would-be leads across batches themselves. */
-export interface DryRunState {
-  readonly owners: Map<string, string>;
-}
 
 /** Thrown when a concurrent writer claimed a duplicate key first: roll back and run the batch again. */
 export class DuplicateKeyRace extends Error {
@@ -87,7 +84,7 @@ export async function planBatch(
   writer: RowWriter | null,
   context: BatchContext,
   submissions: readonly Submission[],
-  dryRun: DryRunState | null = null,
+  dryRun: DryRunLedger | null = null,
 ): Promise<BatchPlan> {
   const now = new Date();
   const nowIso = now.toISOString();
@@ -107,7 +104,9 @@ export async function planBatch(
   const merging = policy !== undefined && policy.action !== 'reject' && dryRun === null;
   const storedFields = merging && live.size > 0 ? await findLeadFields(db, [...new Set(live.values())]) : new Map<string, StoredFields>();
 
-  const owners = dryRun?.owners ?? new Map<string, string>();
+  // Keys claimed by earlier rows of a dry run count as stored: they are in the file, whatever the window.
+  if (dryRun && wanted.size > 0) for (const [key, leadId] of dryRun.lookup([...wanted])) live.set(key, leadId);
+  const owners = new Map<string, string>();
   const newLeads = new Map<string, NewLead>();
   const updates = new Map<string, StoredFields>();
   const results: SubmissionResult[] = [];
@@ -185,6 +184,7 @@ export async function planBatch(
   const claims = [...newLeads.values()]
     .flatMap((lead) => lead.keys.map((key) => ({ key, leadId: lead.id })))
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (dryRun) dryRun.record(claims);
   return { results, events, leads, updates, claims, scope, expired, cutoff, now: nowIso };
 }
 
