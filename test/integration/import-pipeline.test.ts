@@ -115,6 +115,19 @@ for (const dialect of DIALECTS) {
       expect(await t.store.db.selectFrom('duplicate_keys').select('key').execute()).toEqual([]);
     });
 
+    it('a dry run finds in-file duplicates across batches exactly as the import does', async () => {
+      await flowWith({ keys: ['email'], action: 'reject' });
+      const rows = [HEADER];
+      for (let i = 0; i < 9; i++) rows.push(`P${i},p${i % 4}@x.com,,TX`);
+      const file = writeCsv(dir, 'dups.csv', rows);
+      const config = { ...t.config, batchSize: 2 };
+      const dry = await runImport(t.store, config, { file, flowId: 'solar', sourceId: 'acme-media', dryRun: true });
+      expect(dry).toMatchObject({ total: 9, created: 4, failed: 5, duplicates: 5 });
+      expect(await t.store.db.selectFrom('leads').select('id').execute()).toEqual([]);
+      const real = await runImport(t.store, config, { file, flowId: 'solar', sourceId: 'acme-media' });
+      expect(real).toMatchObject({ total: 9, created: 4, failed: 5, duplicates: 5 });
+    });
+
     it('update overwrites stored leads with new non-empty values, within the file and across imports', async () => {
       await flowWith({ keys: ['email'], action: 'update' });
       const first = writeCsv(dir, 'a.csv', [HEADER, 'Ann,ann@x.com,512-555-0101,TX', 'Anne,ANN@x.com,,CA']);
