@@ -15,6 +15,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(root, 'bin/leadport.js');
 const rssHook = path.join(root, 'dist/bench/report-rss.js');
 const bareScript = path.join(root, 'dist/bench/bare-insert.js');
+const floorScript = path.join(root, 'dist/bench/storage-floor.js');
 const outDir = path.join(root, 'bench/out');
 
 interface Options {
@@ -75,6 +76,12 @@ async function bareCase(csv: string, dir: string): Promise<CaseResult> {
   const { stdout, peakRssMb } = await measured([bareScript, csv, path.join(dir, 'bare.db')]);
   const { rows, ms } = JSON.parse(stdout) as { rows: number; ms: number };
   return { name: 'bare: papaparse + prepared INSERT (SQLite)', rows, seconds: ms / 1000, rowsPerSecond: rows / (ms / 1000), peakRssMb };
+}
+
+async function floorCase(rows: number, dir: string): Promise<CaseResult> {
+  const { stdout, peakRssMb } = await measured([floorScript, String(rows), `sqlite:${path.join(dir, 'floor.db')}`]);
+  const result = JSON.parse(stdout) as { rows: number; ms: number };
+  return { name: "storage floor: Leadport's rows, no pipeline (SQLite)", rows: result.rows, seconds: result.ms / 1000, rowsPerSecond: result.rows / (result.ms / 1000), peakRssMb, note: 'lead + event + duplicate key per row' };
 }
 
 async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
@@ -163,6 +170,8 @@ async function main(): Promise<void> {
     process.stderr.write('bare limit...\n');
     const bare = await bareCase(csv, dir);
     results.push(bare);
+    process.stderr.write('storage floor...\n');
+    results.push(await floorCase(options.rows, dir));
     process.stderr.write('leadport import on SQLite...\n');
     results.push(await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`));
     if (options.postgres) {
