@@ -8,6 +8,7 @@ import { applyFlow } from '../flows/flow.service.js';
 import { startServer } from '../http/server.js';
 import { writeFailedRecords } from '../imports/failed-records.js';
 import { findImport, listImports } from '../imports/import.repository.js';
+import { importView } from '../imports/import.view.js';
 import { runImport } from '../imports/import.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
@@ -326,30 +327,6 @@ export function buildProgram(): Command {
 
 function unescapeDelimiter(value: string): string {
   return value === '\\t' || value.toLowerCase() === 'tab' ? '\t' : value;
-}
-
-function importView(row: NonNullable<Awaited<ReturnType<typeof findImport>>>) {
-  return {
-    id: row.id,
-    status: row.status,
-    flowId: row.flow_id,
-    sourceId: row.source_id,
-    fileName: row.file_name,
-    fileSha256: row.file_sha256,
-    fileSize: row.file_size,
-    total: row.total,
-    created: row.created,
-    updated: row.updated,
-    failed: row.failed,
-    duplicates: row.duplicates,
-    error: row.error,
-    startedBy: row.started_by,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-    columns: JSON.parse(row.columns) as string[],
-    mapping: JSON.parse(row.mapping) as (string | null)[],
-  };
 }
 
 /** The CLI entry point: parses argv and runs the command; errors become a message and exit code 1. */

@@ -9,6 +9,7 @@ import type { FlowDefinition } from '../../src/flows/flow.schema.js';
 import { applyFlow } from '../../src/flows/flow.service.js';
 import { createApp } from '../../src/http/app.js';
 import { runImport } from '../../src/imports/import.service.js';
+import { pruneExpired } from '../../src/maintenance.js';
 import { createTestStore, DIALECTS, type TestStore } from '../helpers/stores.js';
 
 const solar = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as FlowDefinition;
@@ -228,6 +229,29 @@ for (const dialect of DIALECTS) {
         expect(imports.json).toEqual([]);
         const sources = await api('GET', '/api/sources', { token: tokens.sourceB });
         expect(sources.json).toEqual([{ id: 'other-media', name: 'Other Media', flows: ['roofing'] }]);
+      });
+    });
+
+    describe('maintenance and downloads', () => {
+      it('prunes expired sessions and idempotency answers, keeping fresh ones', async () => {
+        const old = new Date(Date.now() - 2 * 86_400_000).toISOString();
+        await t.store.db.insertInto('idempotency_keys').values({ scope: 's', key: 'old', request_hash: 'h', status: 'done', response: '{}', created_at: old }).execute();
+        await t.store.db.insertInto('idempotency_keys').values({ scope: 's', key: 'fresh', request_hash: 'h', status: 'done', response: '{}', created_at: new Date().toISOString() }).execute();
+        await t.store.db.insertInto('sessions').values({ token_hash: 'expired', user_id: 'u', created_at: old, expires_at: old }).execute();
+        expect(await pruneExpired(t.store)).toBeGreaterThanOrEqual(2);
+        const keys = await t.store.db.selectFrom('idempotency_keys').select('key').where('scope', '=', 's').execute();
+        expect(keys).toEqual([{ key: 'fresh' }]);
+        expect(await t.store.db.selectFrom('sessions').select('token_hash').where('token_hash', '=', 'expired').execute()).toEqual([]);
+      });
+      it("downloads an import's failed rows as CSV", async () => {
+        const csv = await api('GET', `/api/imports/${importId}/failed.csv`, { token: tokens.sourceA });
+        expect(csv.headers['content-type']).toContain('text/csv');
+        expect(csv.body.split('\r\n').slice(0, 2)).toEqual([
+          'First Name,Last Name,Email,Phone,State,Zip,Roof type,error',
+          'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,email is invalid: not a valid email address',
+        ]);
+        const detail = await api('GET', `/api/imports/${importId}`, { token: tokens.sourceA });
+        expect(detail.json).toMatchObject({ id: importId, status: 'completed_with_errors', total: 9, created: 4, failed: 5, duplicates: 1 });
       });
     });
 

@@ -15,28 +15,9 @@ import { saveTemplate } from '../../templates/template.service.js';
 import { requireFlow } from '../../flows/flow.service.js';
 import type { Principal } from '../../auth/auth.service.js';
 import type { ImportRow } from '../../imports/import.repository.js';
+import { importView } from '../../imports/import.view.js';
 import { requireAdmin, requirePrincipal } from '../auth-context.js';
 import type { RouteDeps } from './deps.js';
-
-function importView(row: ImportRow) {
-  return {
-    id: row.id,
-    status: row.status,
-    flowId: row.flow_id,
-    sourceId: row.source_id,
-    fileName: row.file_name,
-    total: row.total,
-    created: row.created,
-    updated: row.updated,
-    failed: row.failed,
-    duplicates: row.duplicates,
-    error: row.error,
-    startedBy: row.started_by,
-    createdAt: row.created_at,
-    finishedAt: row.finished_at,
-    durationMs: row.duration_ms,
-  };
-}
 
 async function visibleImport(deps: RouteDeps, principal: Principal, id: string): Promise<ImportRow> {
   const row = await findImport(deps.store.db, id);
