@@ -15,17 +15,18 @@ const TRANSITIONS: Record<ImportState, readonly ImportState[]> = {
   reverted: [],
 };
 
-export const TERMINAL_STATES: ReadonlySet<ImportState> = new Set(['completed', 'completed_with_errors', 'failed', 'cancelled', 'reverted']);
-
 export function canTransition(from: ImportState, to: ImportState): boolean {
   return TRANSITIONS[from].includes(to);
 }
 
-/** Throws invalid_state_transition unless the import may move from `from` to `to`. */
-export function assertTransition(importId: string, from: ImportState, to: ImportState): void {
-  if (!canTransition(from, to)) {
-    throw new AppError('invalid_state_transition', `import ${importId} is ${from} and cannot become ${to}`, { from, to });
-  }
+/** The states an import may be in to move to `to` (for guarded, atomic status updates). */
+export function statesBefore(to: ImportState): ImportState[] {
+  return IMPORT_STATES.filter((from) => canTransition(from, to));
+}
+
+/** The error for a refused transition. */
+export function transitionRefused(importId: string, from: string, to: ImportState): AppError {
+  return new AppError('invalid_state_transition', `import ${importId} is ${from} and cannot become ${to}`, { from, to });
 }
 
 /** The final state of an import that read its whole file. */

@@ -1,6 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { DB, ImportTable } from '../db/schema.js';
-import type { ImportState } from './import-state.js';
+import { statesBefore, transitionRefused, type ImportState } from './import-state.js';
 
 export type ImportRow = ImportTable;
 
@@ -26,13 +26,17 @@ export async function saveProgress(trx: Transaction<DB>, importId: string, count
   await trx.updateTable('imports').set(counts).where('id', '=', importId).execute();
 }
 
+/**
+ * Moves an import to its final status, only from a state the transition table allows (checked in the same
+ * UPDATE, so two workers cannot both finish it); throws invalid_state_transition otherwise.
+ */
 export async function finishImport(
   db: Kysely<DB>,
   importId: string,
   status: ImportState,
   fields: { sha256?: string | null; error?: string | null; finishedAt: string; durationMs: number },
 ): Promise<void> {
-  await db
+  const result = await db
     .updateTable('imports')
     .set({
       status,
@@ -42,7 +46,12 @@ export async function finishImport(
       ...(fields.error !== undefined ? { error: fields.error } : {}),
     })
     .where('id', '=', importId)
-    .execute();
+    .where('status', 'in', statesBefore(status))
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) {
+    const current = await findImport(db, importId);
+    throw transitionRefused(importId, current?.status ?? 'missing', status);
+  }
 }
 
 /** Imports, newest first. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowDefinition } from '../../src/flows/flow.schema.js';
 import { applyFlow } from '../../src/flows/flow.service.js';
 import { writeFailedRecords } from '../../src/imports/failed-records.js';
-import { findImport } from '../../src/imports/import.repository.js';
+import { findImport, finishImport } from '../../src/imports/import.repository.js';
 import { runImport } from '../../src/imports/import.service.js';
 import { exportLeadsJsonLines } from '../../src/leads/lead-export.js';
 import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
@@ -203,6 +203,15 @@ for (const dialect of DIALECTS) {
       expect(failed.error).toMatch(/unclosed quote/);
       expect(await t.store.db.selectFrom('events').select('id').where('import_id', '=', failed.id).execute()).toEqual([]);
       expect(await t.store.db.selectFrom('duplicate_keys').select('key').execute()).toHaveLength(1);
+    });
+
+    it('finishes an import only from a state that allows it', async () => {
+      await applyFlow(t.store, example);
+      const summary = await importFile(exampleCsv);
+      await expect(finishImport(t.store.db, summary.importId, 'failed', { finishedAt: new Date().toISOString(), durationMs: 1 })).rejects.toThrow(
+        `import ${summary.importId} is completed_with_errors and cannot become failed`,
+      );
+      expect((await findImport(t.store.db, summary.importId))?.status).toBe('completed_with_errors');
     });
 
     it('refuses unknown flows and sources, missing files and unmapped required fields before storing anything', async () => {
