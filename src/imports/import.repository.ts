@@ -54,9 +54,11 @@ export async function finishImport(
   }
 }
 
-/** Imports, newest first. */
-export async function listImports(db: Kysely<DB>, limit = 100): Promise<ImportRow[]> {
-  return db.selectFrom('imports').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+/** Imports, newest first; only one source's when given. */
+export async function listImports(db: Kysely<DB>, options: { limit?: number; sourceId?: string } = {}): Promise<ImportRow[]> {
+  let query = db.selectFrom('imports').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 100);
+  if (options.sourceId) query = query.where('source_id', '=', options.sourceId);
+  return query.execute();
 }
 
 /** A page of an import's failed rows (outcome failure or error) after a row number, in file order. */

@@ -102,7 +102,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     });
   }
   const context: BatchContext = { flow: compileFlow(flow, columnHints(file, flow, mapping)), sourceId: request.sourceId, importId: dryRun ? null : importId };
-  const counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
+  let counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
   const dryRunLedger = dryRun ? await DryRunLedger.open() : null;
   const targets = mapping.map((column) => column.field);
 
@@ -115,12 +115,12 @@ export async function runImport(store: Store, config: Config, request: ImportReq
       pending = [];
       if (dryRunLedger) {
         const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
-        tally(counts, plan.results, lastRow);
+        counts = tallied(counts, plan.results, lastRow);
       } else {
-        await storeBatch(store, context, submissions, async (trx, plan) => {
-          tally(counts, plan.results, lastRow);
-          await saveProgress(trx, importId, counts);
-        });
+        // The counts are saved in the batch's transaction but kept only once it committed: a retried
+        // transaction (a lost duplicate-key race) must not count its rows twice.
+        const plan = await storeBatch(store, context, submissions, (trx, attempt) => saveProgress(trx, importId, tallied(counts, attempt.results, lastRow)));
+        counts = tallied(counts, plan.results, lastRow);
       }
       request.onProgress?.({ ...counts, fractionRead: file.fractionRead() });
     };
@@ -144,8 +144,8 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   return { importId, status, total, created, updated, failed, duplicates, durationMs };
 }
 
-function tally(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): void {
-  // Counts are updated only once the batch is known good; a DuplicateKeyRace retry replans from scratch.
+/** The import's counts after a batch's results. */
+function tallied(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): ImportCounts {
   let created = 0;
   let updated = 0;
   let failed = 0;
@@ -156,12 +156,14 @@ function tally(counts: ImportCounts, results: readonly SubmissionResult[], lastR
     else failed++;
     if (result.duplicate) duplicates++;
   }
-  counts.total += results.length;
-  counts.created += created;
-  counts.updated += updated;
-  counts.failed += failed;
-  counts.duplicates += duplicates;
-  counts.committed_rows = lastRow;
+  return {
+    total: counts.total + results.length,
+    created: counts.created + created,
+    updated: counts.updated + updated,
+    failed: counts.failed + failed,
+    duplicates: counts.duplicates + duplicates,
+    committed_rows: lastRow,
+  };
 }
 
 /** Hints a whole column gives about its values: day-first dates, proven by the file's first rows. */

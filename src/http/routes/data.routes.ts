@@ -49,8 +49,8 @@ export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
 
     app.get('/api/imports', { schema: { tags: ['imports'], summary: 'Import history, newest first' } }, async (request) => {
       const principal = requirePrincipal(request);
-      const rows = await listImports(store.db, 500);
-      return rows.filter((row) => principal.kind === 'admin' || row.source_id === principal.sourceId).map(importView);
+      const rows = await listImports(store.db, { limit: 500, ...(principal.kind === 'source' ? { sourceId: principal.sourceId } : {}) });
+      return rows.map(importView);
     });
     app.get('/api/imports/:id', { schema: { tags: ['imports'], params: z.object({ id: z.string() }) } }, async (request) =>
       importView(await visibleImport(deps, requirePrincipal(request), request.params.id)),
