@@ -10,7 +10,7 @@ import { requireFlow, requireSource } from '../flows/flow.service.js';
 import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
 import type { RawRecord, TabularFile } from '../ingest/tabular.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
-import { planBatch, storeBatch, type BatchContext, type Submission, type SubmissionResult } from '../leads/lead.service.js';
+import { erroredSubmission, evaluatedSubmission, planBatch, storeBatch, type BatchContext, type Submission, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
 import { finalState, type ImportState } from './import-state.js';
 import { finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts } from './import.repository.js';
@@ -207,9 +207,9 @@ function toSubmissions(
     } else {
       errorReason = oversizedCell(record.cells, headers);
     }
-    if (errorReason) return { rowNumber: record.recordNumber, raw, evaluation: null, errorReason, cells: record.cells, durationUs: 0 };
+    if (errorReason) return erroredSubmission(record.recordNumber, raw, errorReason, record.cells);
     const evaluation = flow.evaluate(raw, sourceId);
-    return { rowNumber: record.recordNumber, raw, evaluation, cells: record.cells, durationUs: Math.round((performance.now() - started) * 1000) };
+    return evaluatedSubmission(record.recordNumber, raw, evaluation, Math.round((performance.now() - started) * 1000), record.cells);
   });
 }
 

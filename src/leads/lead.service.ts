@@ -18,16 +18,45 @@ import {
 export type Outcome = 'success' | 'failure' | 'error';
 export type Action = 'created' | 'updated' | 'merged' | 'rejected' | 'duplicate' | 'error';
 
-/** One lead entering the storage step: evaluated by the pure pipeline, or refused earlier with an error. */
+/**
+ * One lead entering the storage step, as the pure pipeline left it. Values travel as JSON text: a batch's
+ * submissions can cross to another thread cheaply, and the storage step writes them without re-encoding.
+ */
 export interface Submission {
   readonly rowNumber: number | null;
-  readonly raw: RawLead;
-  readonly evaluation: Evaluation | null;
-  /** Set when the row could not be evaluated at all (a ragged CSV row, an oversized cell). */
-  readonly errorReason?: string;
-  /** The original cells of a batch row, kept for the failed-records download. */
-  readonly cells?: readonly string[];
+  /** accepted by the criteria; rejected by them; error: the row could not be evaluated (ragged, oversized). */
+  readonly verdict: 'accepted' | 'rejected' | 'error';
+  /** Why it was rejected or could not be evaluated. */
+  readonly reason: string | null;
+  /** The raw values by field (JSON), stored with the lead. */
+  readonly rawJson: string;
+  /** The normalised values to store (JSON); null unless accepted. */
+  readonly fieldsJson: string | null;
+  readonly keys: readonly string[];
+  /** What the failed-records file shows if the submission does not succeed: a row's cells, or the raw values (JSON). */
+  readonly originalJson: string;
   readonly durationUs: number;
+}
+
+/** The submission of an evaluated lead; `cells` are a batch row's original cells. */
+export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, evaluation: Evaluation, durationUs: number, cells?: readonly string[]): Submission {
+  const rawJson = JSON.stringify(raw);
+  return {
+    rowNumber,
+    verdict: evaluation.accepted ? 'accepted' : 'rejected',
+    reason: evaluation.accepted ? null : joinReasons(evaluation.reasons),
+    rawJson,
+    fieldsJson: evaluation.accepted ? JSON.stringify(evaluation.fields) : null,
+    keys: evaluation.keys,
+    originalJson: cells ? JSON.stringify(cells) : rawJson,
+    durationUs,
+  };
+}
+
+/** The submission of a row that could not be evaluated. */
+export function erroredSubmission(rowNumber: number | null, raw: RawLead, reason: string, cells?: readonly string[]): Submission {
+  const rawJson = JSON.stringify(raw);
+  return { rowNumber, verdict: 'error', reason, rawJson, fieldsJson: null, keys: [], originalJson: cells ? JSON.stringify(cells) : rawJson, durationUs: 0 };
 }
 
 export interface SubmissionResult {
@@ -56,10 +85,15 @@ const DAY_MS = 86_400_000;
 
 interface NewLead {
   readonly id: string;
-  fields: StoredFields;
-  readonly raw: RawLead;
+  /** The stored fields as JSON, until a later duplicate in the batch merges into them. */
+  fieldsJson: string;
+  readonly rawJson: string;
   readonly rowNumber: number | null;
   readonly keys: readonly string[];
+}
+
+function parseFields(json: string | null): StoredFields {
+  return json ? (JSON.parse(json) as StoredFields) : {};
 }
 
 /** What a batch will write: decided by planBatch, written by writeBatch. */
@@ -93,7 +127,7 @@ export async function planBatch(
   const cutoff = policy?.windowDays ? new Date(now.getTime() - policy.windowDays * DAY_MS).toISOString() : null;
 
   const wanted = new Set<string>();
-  for (const submission of submissions) for (const key of submission.evaluation?.keys ?? []) wanted.add(key);
+  for (const submission of submissions) for (const key of submission.keys) wanted.add(key);
   const existing = policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map();
   const expired: string[] = [];
   const live = new Map<string, string>();
@@ -114,15 +148,14 @@ export async function planBatch(
 
   // Decides one submission in file order; an update of a stored lead records what it overwrote (for revert).
   const decide = (submission: Submission): { result: SubmissionResult; previous: string | null } => {
-    const evaluation = submission.evaluation;
-    if (!evaluation) {
-      return { result: { outcome: 'error', action: 'error', reason: submission.errorReason ?? 'row could not be read', leadId: newId(), duplicate: false }, previous: null };
+    if (submission.verdict === 'error') {
+      return { result: { outcome: 'error', action: 'error', reason: submission.reason ?? 'row could not be read', leadId: newId(), duplicate: false }, previous: null };
     }
-    if (!evaluation.accepted) {
-      return { result: { outcome: 'failure', action: 'rejected', reason: joinReasons(evaluation.reasons), leadId: newId(), duplicate: false }, previous: null };
+    if (submission.verdict === 'rejected') {
+      return { result: { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: newId(), duplicate: false }, previous: null };
     }
     let match: string | undefined;
-    for (const key of evaluation.keys) {
+    for (const key of submission.keys) {
       match = owners.get(key) ?? live.get(key);
       if (match) break;
     }
@@ -134,17 +167,17 @@ export async function planBatch(
       const pending = newLeads.get(match);
       let previous: string | null = null;
       if (pending) {
-        pending.fields = combineFields(policy.action, pending.fields, evaluation.fields);
+        pending.fieldsJson = JSON.stringify(combineFields(policy.action, parseFields(pending.fieldsJson), parseFields(submission.fieldsJson)));
       } else if (!dryRun) {
         const before = updates.get(match) ?? storedFields.get(match) ?? {};
         previous = JSON.stringify(before);
-        updates.set(match, combineFields(policy.action, before, evaluation.fields));
+        updates.set(match, combineFields(policy.action, before, parseFields(submission.fieldsJson)));
       }
       return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
     }
     const id = newId();
-    newLeads.set(id, { id, fields: evaluation.fields, raw: submission.raw, rowNumber: submission.rowNumber, keys: evaluation.keys });
-    for (const key of evaluation.keys) owners.set(key, id);
+    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson, rowNumber: submission.rowNumber, keys: submission.keys });
+    for (const key of submission.keys) owners.set(key, id);
     return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
   };
 
@@ -162,7 +195,7 @@ export async function planBatch(
       reason: result.reason,
       lead_id: result.leadId,
       duplicate: result.duplicate ? 1 : 0,
-      raw_row: result.outcome === 'success' ? null : JSON.stringify(submission.cells ?? submission.raw),
+      raw_row: result.outcome === 'success' ? null : submission.originalJson,
       previous,
       duration_us: submission.durationUs,
       created_at: nowIso,
@@ -175,8 +208,8 @@ export async function planBatch(
     source_id: context.sourceId,
     import_id: context.importId,
     row_number: lead.rowNumber,
-    fields: JSON.stringify(lead.fields),
-    raw: JSON.stringify(lead.raw),
+    fields: lead.fieldsJson,
+    raw: lead.rawJson,
     created_at: nowIso,
     updated_at: nowIso,
   }));

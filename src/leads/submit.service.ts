@@ -4,6 +4,7 @@ import { AppError } from '../errors.js';
 import { requireSource } from '../flows/flow.service.js';
 import type { FlowCache } from '../flows/flow-cache.js';
 import type { CompiledFlow } from '../core/pipeline.js';
+import { evaluatedSubmission } from './lead.service.js';
 import type { SubmissionQueue } from './submission-queue.js';
 import type { SubmitBody, SubmitResponse } from './submit.schema.js';
 
@@ -68,7 +69,7 @@ async function process(queue: SubmissionQueue, flow: CompiledFlow, request: Subm
   const evaluation = flow.evaluate(raw, request.sourceId);
   const result = await queue.submit(
     { flow, sourceId: request.sourceId, importId: null },
-    { rowNumber: null, raw, evaluation, durationUs: Math.round((performance.now() - started) * 1000) },
+    evaluatedSubmission(null, raw, evaluation, Math.round((performance.now() - started) * 1000)),
   );
   return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), lead: { id: result.leadId } };
 }
