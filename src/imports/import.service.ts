@@ -2,16 +2,17 @@ import type { Config } from '../config.js';
 import { inferDayFirst } from '../core/column-hints.js';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { newId } from '../core/ids.js';
-import { mapRow, type ColumnMapping } from '../core/mapping.js';
-import { compileFlow, type CompiledFlow, type FieldHints } from '../core/pipeline.js';
+import type { ColumnMapping } from '../core/mapping.js';
+import { compileFlow, type FieldHints } from '../core/pipeline.js';
 import type { Store } from '../db/database.js';
 import { isAppError } from '../errors.js';
 import { requireFlow, requireSource } from '../flows/flow.service.js';
 import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
-import type { RawRecord, TabularFile } from '../ingest/tabular.js';
+import type { TabularFile } from '../ingest/tabular.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
-import { erroredSubmission, evaluatedSubmission, planBatch, storeBatch, type BatchContext, type Submission, type SubmissionResult } from '../leads/lead.service.js';
+import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
+import { evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
 import { finalState, type ImportState } from './import-state.js';
 import { finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts } from './import.repository.js';
 
@@ -101,18 +102,36 @@ export async function runImport(store: Store, config: Config, request: ImportReq
       duration_ms: null,
     });
   }
-  const context: BatchContext = { flow: compileFlow(flow, columnHints(file, flow, mapping)), sourceId: request.sourceId, importId: dryRun ? null : importId };
+  const hints = columnHints(file, flow, mapping);
+  const context: BatchContext = { flow: compileFlow(flow, hints), sourceId: request.sourceId, importId: dryRun ? null : importId };
   let counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
   const dryRunLedger = dryRun ? await DryRunLedger.open() : null;
-  const targets = mapping.map((column) => column.field);
+  const input: EvaluationInput = {
+    file: request.file,
+    displayName: file.fileName,
+    maxBytes: config.maxUploadBytes,
+    settings: file.settings,
+    headers: file.headers,
+    targets: mapping.map((column) => column.field),
+    flow,
+    hints,
+    sourceId: request.sourceId,
+    batchSize: config.batchSize,
+  };
+  // Evaluate on a worker thread when the compiled worker is there (not under the TypeScript test runner).
+  let sha256: () => string | null = () => file.sha256();
+  let batches: AsyncGenerator<SubmissionBatch>;
+  if (config.importWorker && workerAvailable()) {
+    file.close();
+    const evaluation = evaluateInWorker(input);
+    batches = evaluation.batches;
+    sha256 = evaluation.sha256;
+  } else {
+    batches = evaluateBatches(file, input);
+  }
 
   try {
-    let pending: RawRecord[] = [];
-    const flush = async () => {
-      if (pending.length === 0) return;
-      const submissions = toSubmissions(pending, file.headers, targets, context.flow, request.sourceId);
-      const lastRow = pending[pending.length - 1]?.recordNumber ?? counts.committed_rows;
-      pending = [];
+    for await (const { submissions, lastRow, fractionRead } of batches) {
       if (dryRunLedger) {
         const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
         counts = tallied(counts, plan.results, lastRow);
@@ -122,13 +141,8 @@ export async function runImport(store: Store, config: Config, request: ImportReq
         const plan = await storeBatch(store, context, submissions, (trx, attempt) => saveProgress(trx, importId, tallied(counts, attempt.results, lastRow)));
         counts = tallied(counts, plan.results, lastRow);
       }
-      request.onProgress?.({ ...counts, fractionRead: file.fractionRead() });
-    };
-    for await (const batch of file.records()) {
-      for (const record of batch) pending.push(record);
-      if (pending.length >= config.batchSize) await flush();
+      request.onProgress?.({ ...counts, fractionRead });
     }
-    await flush();
   } catch (error) {
     if (!dryRun) await abandonImport(store, importId, error, startedAt);
     throw error;
@@ -138,7 +152,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   const status = finalState(counts.failed);
   const durationMs = Date.now() - startedAt;
   if (!dryRun) {
-    await finishImport(store.db, importId, status, { sha256: file.sha256(), finishedAt: new Date().toISOString(), durationMs });
+    await finishImport(store.db, importId, status, { sha256: sha256(), finishedAt: new Date().toISOString(), durationMs });
   }
   const { total, created, updated, failed, duplicates } = counts;
   return { importId, status, total, created, updated, failed, duplicates, durationMs };
@@ -175,42 +189,6 @@ export function columnHints(file: TabularFile, flow: FlowSpec, mapping: readonly
     if (inferDayFirst(file.sample.map((record) => record.cells[column.index] ?? ''))) hints[field.name] = { dayFirst: true };
   }
   return hints;
-}
-
-/** Excel's own limit for a cell; anything longer is not a lead value. */
-export const MAX_CELL_LENGTH = 32_767;
-
-function oversizedCell(cells: readonly string[], headers: readonly string[]): string | undefined {
-  for (let index = 0; index < cells.length; index++) {
-    const length = cells[index]?.length ?? 0;
-    if (length > MAX_CELL_LENGTH) return `column ${headers[index] ?? index + 1}: the value is ${length} characters long; the limit is ${MAX_CELL_LENGTH}`;
-  }
-  return undefined;
-}
-
-/** Runs the pure pipeline over a batch of records: ragged rows and oversized cells are errors, the rest evaluated. */
-function toSubmissions(
-  records: readonly RawRecord[],
-  headers: readonly string[],
-  targets: readonly (string | null)[],
-  flow: CompiledFlow,
-  sourceId: string,
-): Submission[] {
-  const width = headers.length;
-  return records.map((record) => {
-    const started = performance.now();
-    const raw = mapRow(record.cells, targets);
-    let errorReason: string | undefined;
-    if (record.cells.length !== width) {
-      const where = record.line !== undefined && record.line !== record.recordNumber ? ` (line ${record.line})` : '';
-      errorReason = `row ${record.recordNumber}${where} has ${record.cells.length} fields but the header has ${width}`;
-    } else {
-      errorReason = oversizedCell(record.cells, headers);
-    }
-    if (errorReason) return erroredSubmission(record.recordNumber, raw, errorReason, record.cells);
-    const evaluation = flow.evaluate(raw, sourceId);
-    return evaluatedSubmission(record.recordNumber, raw, evaluation, Math.round((performance.now() - started) * 1000), record.cells);
-  });
 }
 
 async function abandonImport(store: Store, importId: string, error: unknown, startedAt: number): Promise<void> {

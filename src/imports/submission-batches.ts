@@ -1,0 +1,134 @@
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { FlowSpec } from '../core/flow-spec.js';
+import { compileFlow, type FieldHints } from '../core/pipeline.js';
+import { AppError, type ErrorCode } from '../errors.js';
+import { openTabularFile } from '../ingest/open-file.js';
+import type { RawRecord, ReadSettings, TabularFile } from '../ingest/tabular.js';
+import type { Submission } from '../leads/lead.service.js';
+import { toSubmissions } from './row-evaluation.js';
+
+/** A batch of evaluated rows, ready for the storage step. */
+export interface SubmissionBatch {
+  readonly submissions: Submission[];
+  /** The record number of the batch's last row (what a resumed import starts after). */
+  readonly lastRow: number;
+  readonly fractionRead: number;
+}
+
+/** Everything needed to read a file and evaluate its rows, in plain data (it is sent to a worker thread). */
+export interface EvaluationInput {
+  readonly file: string;
+  readonly displayName: string;
+  readonly maxBytes: number;
+  /** The settings the file was previewed with: the worker reads it the same way, detecting nothing. */
+  readonly settings: ReadSettings;
+  readonly headers: readonly string[];
+  readonly targets: readonly (string | null)[];
+  readonly flow: FlowSpec;
+  readonly hints: Readonly<Record<string, FieldHints>>;
+  readonly sourceId: string;
+  readonly batchSize: number;
+}
+
+/** Reads an open file's records and evaluates them in batches, on this thread. */
+export async function* evaluateBatches(file: TabularFile, input: EvaluationInput): AsyncGenerator<SubmissionBatch> {
+  const flow = compileFlow(input.flow, input.hints);
+  let pending: RawRecord[] = [];
+  const take = (): SubmissionBatch => {
+    const batch = { submissions: toSubmissions(pending, input.headers, input.targets, flow, input.sourceId), lastRow: pending[pending.length - 1]?.recordNumber ?? 0, fractionRead: file.fractionRead() };
+    pending = [];
+    return batch;
+  };
+  for await (const records of file.records()) {
+    for (const record of records) pending.push(record);
+    if (pending.length >= input.batchSize) yield take();
+  }
+  if (pending.length > 0) yield take();
+}
+
+/** Opens the file with the previewed settings, so the worker reads exactly what the preview showed. */
+export function reopen(input: EvaluationInput): Promise<TabularFile> {
+  const { settings } = input;
+  return openTabularFile(input.file, {
+    maxBytes: input.maxBytes,
+    displayName: input.displayName,
+    hasHeader: settings.hasHeader,
+    ...(settings.encoding ? { encoding: settings.encoding } : {}),
+    ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
+    ...(settings.sheet ? { sheet: settings.sheet } : {}),
+  });
+}
+
+export type WorkerMessage =
+  | { type: 'batch'; batch: SubmissionBatch }
+  | { type: 'done'; sha256: string | null }
+  | { type: 'error'; error: { code: string | null; message: string; details?: Record<string, unknown> | undefined } };
+
+const workerFile = fileURLToPath(new URL('./evaluation.worker.js', import.meta.url));
+
+/** True when the compiled worker script is present (it is not when running from TypeScript sources). */
+export function workerAvailable(): boolean {
+  return fs.existsSync(workerFile);
+}
+
+/** How many evaluated batches the worker may run ahead of the storage step. */
+export const AHEAD = 2;
+
+/**
+ * Reads and evaluates the file on a worker thread while this thread stores the previous batch: the two
+ * cores of a small machine each take half of an import. The worker stays at most AHEAD batches ahead, so
+ * memory stays bounded; its errors (an unclosed quote) arrive as AppErrors.
+ */
+export function evaluateInWorker(input: EvaluationInput): { batches: AsyncGenerator<SubmissionBatch>; sha256: () => string | null } {
+  let sha256: string | null = null;
+  async function* batches(): AsyncGenerator<SubmissionBatch> {
+    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    const inbox: WorkerMessage[] = [];
+    let failure: Error | undefined;
+    let wake: (() => void) | undefined;
+    const notify = () => {
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+    };
+    worker.on('message', (message: WorkerMessage) => {
+      inbox.push(message);
+      notify();
+    });
+    worker.on('error', (error) => {
+      failure = error;
+      notify();
+    });
+    worker.on('exit', (code) => {
+      if (code !== 0 && !failure) failure = new Error(`the import worker stopped with exit code ${code}`);
+      notify();
+    });
+    try {
+      while (true) {
+        const message = inbox.shift();
+        if (!message) {
+          if (failure) throw failure;
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        if (message.type === 'error') {
+          const { code, message: text, details } = message.error;
+          throw code ? new AppError(code as ErrorCode, text, details) : new Error(text);
+        }
+        if (message.type === 'done') {
+          sha256 = message.sha256;
+          return;
+        }
+        yield message.batch;
+        worker.postMessage('ack');
+      }
+    } finally {
+      await worker.terminate();
+    }
+  }
+  return { batches: batches(), sha256: () => sha256 };
+}
+
+
