@@ -17,7 +17,7 @@ const envSchema = z.object({
   LEADPORT_ADMIN_EMAIL: z.email().optional(),
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
   LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
-  LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(2000),
+  LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
   LEADPORT_IMPORT_WORKER: z.enum(['on', 'off']).default('on'),
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   LEADPORT_CORS_ORIGINS: z.string().optional(),

@@ -74,7 +74,7 @@ export function workerAvailable(): boolean {
 }
 
 /** How many evaluated batches the worker may run ahead of the storage step. */
-export const AHEAD = 2;
+export const AHEAD = 4;
 
 /**
  * Reads and evaluates the file on a worker thread while this thread stores the previous batch: the two
@@ -84,7 +84,7 @@ export const AHEAD = 2;
 export function evaluateInWorker(input: EvaluationInput): { batches: AsyncGenerator<SubmissionBatch>; sha256: () => string | null } {
   let sha256: string | null = null;
   async function* batches(): AsyncGenerator<SubmissionBatch> {
-    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
     const inbox: WorkerMessage[] = [];
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
