@@ -77,36 +77,37 @@ export async function openTabularFile(file: string, options: OpenOptions): Promi
   evidence.format = expected === format || !expected ? `${format.toUpperCase()} content` : `the content is ${format.toUpperCase()} although the name ends in ${extension}`;
   if (expected && expected !== format) warnings.push(`${fileName} is named ${extension} but holds ${format.toUpperCase()} data; it is read as ${format.toUpperCase()}`);
 
-  if (format === 'csv') return openText(file, fileName, size, extension, head, options, evidence, warnings);
+  const source = format === 'csv' ? await openText(file, fileName, size, extension, head, options, evidence, warnings) : await openWorkbook(file, fileName, format, options, evidence);
+  return withHeader({ fileName, sizeBytes: size, hasHeader: options.hasHeader, evidence, warnings, ...source });
+}
 
+/** A format's records and what it knows about how they were read. */
+type RecordSource = Pick<HeaderInput, 'source' | 'settings' | 'sheets' | 'padRows' | 'sha256' | 'fractionRead'>;
+
+async function openWorkbook(
+  file: string,
+  fileName: string,
+  format: 'xlsx' | 'xls',
+  options: OpenOptions,
+  evidence: Partial<Record<keyof ReadSettings, string>>,
+): Promise<RecordSource> {
   let sheets: string[] = [];
   let chosenSheet = options.sheet ?? null;
   const onSheets = (names: string[], chosen: string) => {
     sheets = names;
     chosenSheet = chosen;
   };
-  let records: AsyncGenerator<RawRecord[]>;
-  if (format === 'xlsx') {
-    await inspectWorkbook(file, fileName);
-    records = readXlsxRecords({ file, fileName, sheet: options.sheet, onSheets });
-  } else {
-    records = readXlsRecords({ file, fileName, sheet: options.sheet, onSheets });
-  }
+  if (format === 'xlsx') await inspectWorkbook(file, fileName);
+  const source = format === 'xlsx' ? readXlsxRecords({ file, fileName, sheet: options.sheet, onSheets }) : readXlsRecords({ file, fileName, sheet: options.sheet, onSheets });
   evidence.sheet = options.sheet ? 'chosen by the user' : 'the first sheet of the workbook';
-  const settings = (hasHeader: boolean): ReadSettings => ({ format, encoding: null, delimiter: null, hasHeader, sheet: chosenSheet });
-  return withHeader({
-    fileName,
-    sizeBytes: size,
-    source: records,
-    hasHeader: options.hasHeader,
-    settings,
+  return {
+    source,
+    settings: (hasHeader) => ({ format, encoding: null, delimiter: null, hasHeader, sheet: chosenSheet }),
     sheets: () => sheets,
-    evidence,
-    warnings,
     padRows: true,
     sha256: () => null,
     fractionRead: () => 0,
-  });
+  };
 }
 
 async function openText(
@@ -118,7 +119,7 @@ async function openText(
   options: OpenOptions,
   evidence: Partial<Record<keyof ReadSettings, string>>,
   warnings: string[],
-): Promise<TabularFile> {
+): Promise<RecordSource> {
   let encoding: string;
   if (options.encoding) {
     encoding = options.encoding;
@@ -156,21 +157,14 @@ async function openText(
     warnings.push(`"${mojibake.trim()}" looks like garbled text (UTF-8 that was once opened as Windows-1252 and saved again); check the names before importing`);
   }
   const bytes = fs.createReadStream(file);
-  const records = readCsvRecords({ text: bytes.pipe(decoder), fileName, delimiter, skipLines: sepLine ? 1 : 0 });
-  const settings = (hasHeader: boolean): ReadSettings => ({ format: 'csv', encoding, delimiter, hasHeader, sheet: null });
-  return withHeader({
-    fileName,
-    sizeBytes: size,
-    source: records,
-    hasHeader: options.hasHeader,
-    settings,
+  return {
+    source: readCsvRecords({ text: bytes.pipe(decoder), fileName, delimiter, skipLines: sepLine ? 1 : 0 }),
+    settings: (hasHeader) => ({ format: 'csv', encoding, delimiter, hasHeader, sheet: null }),
     sheets: () => [],
-    evidence,
-    warnings,
     padRows: false,
     sha256: () => decoder.sha256,
     fractionRead: () => (size === 0 ? 1 : bytes.bytesRead / size),
-  });
+  };
 }
 
 interface HeaderInput {
