@@ -12,8 +12,9 @@ const MAX_BATCH = 500;
 
 /**
  * Group commit for real-time submissions. Submissions that arrive in the same turn of the event loop, or
- * while a write runs, are written together, one transaction per flow and source, in arrival order. Each still gets its own outcome. Under load this turns
- * thousands of tiny transactions (each paying SQLite's commit) into a few larger ones; idle, it adds nothing.
+ * while a write runs, are written together, one transaction per flow and source, in arrival order; each
+ * still gets its own outcome. Under load this turns thousands of tiny transactions (each paying SQLite's
+ * commit) into a few larger ones; idle, it costs one event-loop turn.
  */
 export class SubmissionQueue {
   readonly #waiting: Waiting[] = [];
