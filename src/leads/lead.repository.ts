@@ -1,4 +1,4 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { StoredFields } from '../core/dedup.js';
 import { chunkForInsert } from '../db/batch.js';
 import type { RowWriter } from '../db/database.js';
@@ -56,16 +56,7 @@ export async function claimDuplicateKeys(
     const { sql } = trx.insertInto('duplicate_keys').values(first).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).compile();
     return writer.run(sql, rows.map((row) => [row.scope, row.key, row.lead_id, row.created_at]));
   }
-  let claimed = 0;
-  for (const chunk of chunkForInsert(rows, 4)) {
-    const result = await trx
-      .insertInto('duplicate_keys')
-      .values(chunk)
-      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
-      .executeTakeFirst();
-    claimed += Number(result.numInsertedOrUpdatedRows ?? 0);
-  }
-  return claimed;
+  return insertUnnest(trx, 'duplicate_keys', rows, sql`on conflict (scope, key) do nothing`);
 }
 
 /** The stored fields of the given leads. */
@@ -80,20 +71,35 @@ export async function findLeadFields(db: Kysely<DB>, leadIds: readonly string[])
 
 type InsertableTable = 'leads' | 'events';
 
+const INTEGER_COLUMNS: ReadonlySet<string> = new Set(['row_number', 'duplicate', 'duration_us']);
+
 /**
- * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter), elsewhere
- * multi-row INSERTs small enough for the parameter limit.
+ * PostgreSQL: one `INSERT ... SELECT FROM unnest(...)` with an array per column for a whole batch, instead of
+ * multi-row VALUES with thousands of parameters for the server to parse. Returns the rows inserted.
+ */
+async function insertUnnest(trx: Transaction<DB>, table: string, rows: readonly Record<string, unknown>[], conflict: RawBuilder<unknown> | null): Promise<number> {
+  const first = rows[0];
+  if (!first) return 0;
+  const columns = Object.keys(first);
+  const arrays = columns.map((column) => sql`${rows.map((row) => row[column] ?? null)}::${sql.raw(INTEGER_COLUMNS.has(column) ? 'integer[]' : 'text[]')}`);
+  const result = await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) select * from unnest(${sql.join(arrays)}) ${conflict ?? sql``}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+/**
+ * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter), on
+ * PostgreSQL one statement over arrays.
  */
 async function insertRows<T extends InsertableTable>(trx: Transaction<DB>, writer: RowWriter | null, table: T, rows: readonly Insertable<DB[T]>[]): Promise<void> {
   const first = rows[0];
   if (!first) return;
   const columns = Object.keys(first) as (keyof typeof first)[];
   if (writer) {
-    const { sql } = trx.insertInto(table).values(first as never).compile();
-    writer.run(sql, rows.map((row) => columns.map((column) => row[column])));
+    const { sql: statement } = trx.insertInto(table).values(first as never).compile();
+    writer.run(statement, rows.map((row) => columns.map((column) => row[column])));
     return;
   }
-  for (const chunk of chunkForInsert(rows, columns.length)) await trx.insertInto(table).values(chunk as never).execute();
+  await insertUnnest(trx, table, rows as readonly Record<string, unknown>[], null);
 }
 
 export async function insertLeads(trx: Transaction<DB>, writer: RowWriter | null, leads: readonly LeadTable[]): Promise<void> {
