@@ -18,7 +18,7 @@ const envSchema = z.object({
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
   LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
   LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
-  LEADPORT_IMPORT_WORKER: z.enum(['on', 'off']).default('on'),
+  LEADPORT_IMPORT_WORKER: z.enum(['auto', 'on', 'off']).default('auto'),
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   LEADPORT_CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -37,8 +37,8 @@ export interface Config {
   readonly adminPassword: string | undefined;
   readonly maxUploadBytes: number;
   readonly batchSize: number;
-  /** Read and evaluate import rows on a worker thread while the main thread stores (off: one thread). */
-  readonly importWorker: boolean;
+  /** Read and evaluate import rows on a worker thread while the main thread stores: auto does it for large files. */
+  readonly importWorker: 'auto' | 'on' | 'off';
   readonly logLevel: string;
   /** Requests a minute per API key (or per address without one). */
   readonly rateLimitPerMinute: number;
@@ -75,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminPassword: values.LEADPORT_ADMIN_PASSWORD,
     maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
     batchSize: values.LEADPORT_BATCH_SIZE,
-    importWorker: values.LEADPORT_IMPORT_WORKER === 'on',
+    importWorker: values.LEADPORT_IMPORT_WORKER,
     logLevel: values.LOG_LEVEL,
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
     corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),

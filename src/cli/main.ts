@@ -5,7 +5,6 @@ import { migrate, openStore, type Store } from '../db/database.js';
 import { AppError, isAppError } from '../errors.js';
 import { listFlows } from '../flows/flow.repository.js';
 import { applyFlow } from '../flows/flow.service.js';
-import { startServer } from '../http/server.js';
 import { writeFailedRecords } from '../imports/failed-records.js';
 import { findImport, listImports } from '../imports/import.repository.js';
 import { importView } from '../imports/import.view.js';
@@ -93,6 +92,8 @@ export function buildProgram(): Command {
     .action(async () => {
       const config = loadConfig();
       const store = await openStore(config.databaseUrl);
+      // Fastify and its plugins are loaded only to serve, so the other commands start quickly.
+      const { startServer } = await import('../http/server.js');
       const server = await startServer(config, store);
       if (server.firstAdmin) process.stdout.write(`created the first admin: ${server.firstAdmin}\n`);
       process.stdout.write(`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);

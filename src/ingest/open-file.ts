@@ -5,9 +5,6 @@ import { readCsvRecords } from './csv-reader.js';
 import { DecodeStream } from './decode.js';
 import { decodeHead, detectDelimiter, detectEncoding, detectFormat, detectHeader, excelSepLine, findMojibake, sniff } from './detect.js';
 import { generatedHeaders, uniqueHeaders, type FileFormat, type RawRecord, type ReadSettings, type TabularFile } from './tabular.js';
-import { readXlsRecords } from './xls-reader.js';
-import { readXlsxRecords } from './xlsx-reader.js';
-import { inspectWorkbook } from './zip-guard.js';
 
 /** What the user may force instead of detecting it. */
 export interface ReadOverrides {
@@ -97,8 +94,16 @@ async function openWorkbook(
     sheets = names;
     chosenSheet = chosen;
   };
-  if (format === 'xlsx') await inspectWorkbook(file, fileName);
-  const source = format === 'xlsx' ? readXlsxRecords({ file, fileName, sheet: options.sheet, onSheets }) : readXlsRecords({ file, fileName, sheet: options.sheet, onSheets });
+  // The spreadsheet libraries are large: load them only for spreadsheets (CLI start-up stays quick).
+  let source: AsyncGenerator<RawRecord[]>;
+  if (format === 'xlsx') {
+    const [{ inspectWorkbook }, { readXlsxRecords }] = await Promise.all([import('./zip-guard.js'), import('./xlsx-reader.js')]);
+    await inspectWorkbook(file, fileName);
+    source = readXlsxRecords({ file, fileName, sheet: options.sheet, onSheets });
+  } else {
+    const { readXlsRecords } = await import('./xls-reader.js');
+    source = readXlsRecords({ file, fileName, sheet: options.sheet, onSheets });
+  }
   evidence.sheet = options.sheet ? 'chosen by the user' : 'the first sheet of the workbook';
   return {
     source,

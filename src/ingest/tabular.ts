@@ -62,3 +62,10 @@ export function uniqueHeaders(cells: readonly string[]): string[] {
 export function generatedHeaders(count: number): string[] {
   return Array.from({ length: count }, (_, index) => `Column ${index + 1}`);
 }
+
+/** yyyy-mm-dd for a date, with the time when it is not midnight (Excel dates are UTC-based in exceljs). */
+export function dateText(date: Date): string {
+  if (Number.isNaN(date.getTime())) return '';
+  const iso = date.toISOString();
+  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
+}

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import * as XLSX from '@e965/xlsx';
 import { fileError } from '../errors.js';
-import type { RawRecord } from './tabular.js';
-import { dateText } from './xlsx-reader.js';
+import { dateText, type RawRecord } from './tabular.js';
 
 const BATCH = 500;
 

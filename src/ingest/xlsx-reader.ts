@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { fileError } from '../errors.js';
-import type { RawRecord } from './tabular.js';
+import { dateText, type RawRecord } from './tabular.js';
 
 const BATCH = 500;
 
@@ -100,11 +100,4 @@ export function numberText(value: number, numFmt?: string): string {
   const text = Number.isInteger(value) && Math.abs(value) < 1e21 ? value.toFixed(0) : String(value);
   const padded = numFmt && /^0+$/.test(numFmt) ? numFmt.length : 0;
   return padded > text.length && value >= 0 ? text.padStart(padded, '0') : text;
-}
-
-/** yyyy-mm-dd for a date, with the time when it is not midnight (Excel dates are UTC-based in exceljs). */
-export function dateText(date: Date): string {
-  if (Number.isNaN(date.getTime())) return '';
-  const iso = date.toISOString();
-  return iso.endsWith('T00:00:00.000Z') ? iso.slice(0, 10) : iso.slice(0, 19).replace('T', ' ');
 }
