@@ -48,7 +48,7 @@ export interface ImportSummary {
   durationMs: number;
 }
 
-const WORKER_MIN_BYTES = 8 * 1024 * 1024;
+const WORKER_MIN_BYTES = 6 * 1024 * 1024;
 
 /**
  * Imports a lead file: every row runs through the same pipeline as a real-time submission, in batches of
