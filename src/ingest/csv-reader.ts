@@ -16,9 +16,9 @@ export interface CsvReadOptions {
 /**
  * Streams a delimited text file as batches of records with papaparse. Backpressure is applied to the text
  * stream, not to papaparse (its pause() loses the completion callback at the end of a stream): while a
- * parsed batch waits for the consumer, no more text is read, so memory does not grow with the file. Each record carries its record number and the physical line
- * it starts on (quoted fields may span lines). An unterminated quote is a file-level error naming the line
- * and column where the quote opened.
+ * parsed batch waits for the consumer, no more text is read, so memory does not grow with the file. Each
+ * record carries its record number and the physical line it starts on (quoted fields may span lines). An
+ * unterminated quote is a file-level error naming the line and column where the quote opened.
  */
 export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<RawRecord[]> {
   const queue: RawRecord[][] = [];
