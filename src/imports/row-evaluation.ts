@@ -23,6 +23,7 @@ export function toSubmissions(
   sourceId: string,
 ): Submission[] {
   const width = headers.length;
+  const rejectsDuplicates = flow.spec.duplicates?.action === 'reject';
   return records.map((record) => {
     const started = performance.now();
     const raw = mapRow(record.cells, targets);
@@ -35,7 +36,10 @@ export function toSubmissions(
     }
     if (errorReason) return erroredSubmission(record.recordNumber, raw, errorReason, record.cells);
     const evaluation = flow.evaluate(raw, sourceId);
-    return evaluatedSubmission(record.recordNumber, raw, evaluation, Math.round((performance.now() - started) * 1000), record.cells);
+    // The original cells are kept only for rows that can end up failed: an accepted row fails only as a
+    // duplicate under a reject policy, so the others skip encoding them.
+    const mayFail = !evaluation.accepted || (rejectsDuplicates && evaluation.keys.length > 0);
+    return evaluatedSubmission(record.recordNumber, raw, evaluation, Math.round((performance.now() - started) * 1000), mayFail ? record.cells : undefined);
   });
 }
 

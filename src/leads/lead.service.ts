@@ -33,7 +33,7 @@ export interface Submission {
   /** The normalised values to store (JSON); null unless accepted. */
   readonly fieldsJson: string | null;
   readonly keys: readonly string[];
-  /** What the failed-records file shows if the submission does not succeed: a row's cells, or the raw values (JSON). */
+  /** What the failed-records file shows if the submission does not succeed: a row's cells (when it may fail), or the raw values (JSON). */
   readonly originalJson: string;
   readonly durationUs: number;
 }
