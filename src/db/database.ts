@@ -20,6 +20,7 @@ import { AppError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as templates from './migrations/0002-templates.js';
 import * as access from './migrations/0003-access.js';
+import * as leadCreationEvents from './migrations/0004-lead-creation-events.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0001-initial': initial,
   '0002-templates': templates,
   '0003-access': access,
+  '0004-lead-creation-events': leadCreationEvents,
 };
 
 const migrationProvider: MigrationProvider = {

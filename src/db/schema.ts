@@ -48,6 +48,8 @@ export interface LeadTable {
   raw: string;
   created_at: string;
   updated_at: string;
+  /** How long the creating submission took to evaluate; an import row's lead stands for its creation event. */
+  duration_us: number | null;
 }
 
 /** One row per duplicate key claimed by a lead: the primary key is what stops two leads sharing a key. */

@@ -84,7 +84,7 @@ export const AHEAD = 4;
 export function evaluateInWorker(input: EvaluationInput): { batches: AsyncGenerator<SubmissionBatch>; sha256: () => string | null } {
   let sha256: string | null = null;
   async function* batches(): AsyncGenerator<SubmissionBatch> {
-    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 } });
+    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 } });
     const inbox: WorkerMessage[] = [];
     let failure: Error | undefined;
     let wake: (() => void) | undefined;

@@ -13,39 +13,82 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
 }
 
+interface SubmissionRow {
+  event_id: string;
+  lead_id: string | null;
+  flow_id: string;
+  source_id: string;
+  outcome: string;
+  action: string;
+  reason: string | null;
+  import_id: string | null;
+  row_number: number | null;
+  created_at: string;
+  fields: string | null;
+}
+
+function newestFirst(a: SubmissionRow, b: SubmissionRow): number {
+  if (a.created_at !== b.created_at) return a.created_at < b.created_at ? 1 : -1;
+  return a.event_id < b.event_id ? 1 : a.event_id > b.event_id ? -1 : 0;
+}
+
 /**
  * The leads view: every submission (real-time or batch row) newest first, with its outcome and reason and,
- * for stored leads, the normalised values. A source sees only its own.
+ * for stored leads, the normalised values. A source sees only its own. Submissions are the events plus the
+ * leads import rows created (each stands for its creation event): a page of each, merged.
  */
 export async function listLeads(store: Store, principal: Principal, query: LeadListQuery): Promise<{ items: LeadSummary[]; next: string | null }> {
   const sourceId = principal.kind === 'source' ? principal.sourceId : query.sourceId;
-  let select = store.db
+  const pattern = query.q ? `%${escapeLike(query.q.toLowerCase())}%` : null;
+  const from = query.from ? new Date(query.from).toISOString() : null;
+  const to = query.to ? new Date(query.to).toISOString() : null;
+  let cursor: { createdAt: string; id: string } | null = null;
+  if (query.before) {
+    const [createdAt, id] = query.before.split('|');
+    if (!createdAt || !id) throw new AppError('validation_failed', 'before: not a cursor from a previous page', { field: 'before' });
+    cursor = { createdAt, id };
+  }
+
+  let events = store.db
     .selectFrom('events as e')
     .leftJoin('leads as l', 'l.id', 'e.lead_id')
     .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at', 'l.fields'])
     .orderBy('e.created_at', 'desc')
     .orderBy('e.id', 'desc')
     .limit(query.limit + 1);
-  if (query.flowId) select = select.where('e.flow_id', '=', query.flowId);
-  if (sourceId) select = select.where('e.source_id', '=', sourceId);
-  if (query.outcome) select = select.where('e.outcome', '=', query.outcome);
-  if (query.from) select = select.where('e.created_at', '>=', new Date(query.from).toISOString());
-  if (query.to) select = select.where('e.created_at', '<', new Date(query.to).toISOString());
-  if (query.q) {
-    const pattern = `%${escapeLike(query.q.toLowerCase())}%`;
-    select = select.where((eb) =>
-      eb.or([
-        eb(eb.fn('lower', ['l.fields']), 'like', pattern),
-        eb(eb.fn('lower', ['e.raw_row']), 'like', pattern),
-      ]),
-    );
+  if (query.flowId) events = events.where('e.flow_id', '=', query.flowId);
+  if (sourceId) events = events.where('e.source_id', '=', sourceId);
+  if (query.outcome) events = events.where('e.outcome', '=', query.outcome);
+  if (from) events = events.where('e.created_at', '>=', from);
+  if (to) events = events.where('e.created_at', '<', to);
+  if (pattern) events = events.where((eb) => eb.or([eb(eb.fn('lower', ['l.fields']), 'like', pattern), eb(eb.fn('lower', ['e.raw_row']), 'like', pattern)]));
+  if (cursor) {
+    const { createdAt, id } = cursor;
+    events = events.where((eb) => eb.or([eb('e.created_at', '<', createdAt), eb.and([eb('e.created_at', '=', createdAt), eb('e.id', '<', id)])]));
   }
-  if (query.before) {
-    const [createdAt, eventId] = query.before.split('|');
-    if (!createdAt || !eventId) throw new AppError('validation_failed', 'before: not a cursor from a previous page', { field: 'before' });
-    select = select.where((eb) => eb.or([eb('e.created_at', '<', createdAt), eb.and([eb('e.created_at', '=', createdAt), eb('e.id', '<', eventId)])]));
+
+  let created = store.db
+    .selectFrom('leads')
+    .select(['id as event_id', 'id as lead_id', 'flow_id', 'source_id', 'import_id', 'row_number', 'created_at', 'fields'])
+    .where('import_id', 'is not', null)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(query.limit + 1);
+  if (query.flowId) created = created.where('flow_id', '=', query.flowId);
+  if (sourceId) created = created.where('source_id', '=', sourceId);
+  if (from) created = created.where('created_at', '>=', from);
+  if (to) created = created.where('created_at', '<', to);
+  if (pattern) created = created.where((eb) => eb(eb.fn('lower', ['fields']), 'like', pattern));
+  if (cursor) {
+    const { createdAt, id } = cursor;
+    created = created.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
   }
-  const rows = await select.execute();
+  const creations = query.outcome === undefined || query.outcome === 'success' ? await created.execute() : [];
+
+  const rows: SubmissionRow[] = [
+    ...(await events.execute()),
+    ...creations.map((row) => ({ ...row, outcome: 'success', action: 'created', reason: null })),
+  ].sort(newestFirst);
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
   return {
@@ -72,6 +115,11 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
 export async function getLead(store: Store, principal: Principal, leadId: string): Promise<LeadDetail> {
   const lead = await store.db.selectFrom('leads').selectAll().where('id', '=', leadId).executeTakeFirst();
   const events = await store.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).orderBy('created_at').orderBy('id').execute();
+  // A lead an import row created is that row's creation event.
+  if (lead?.import_id) {
+    const { id, flow_id, source_id, import_id, row_number, created_at } = lead;
+    events.unshift({ id, flow_id, source_id, import_id, row_number, created_at, outcome: 'success', action: 'created', reason: null, lead_id: id, duplicate: 0, raw_row: null, previous: null, duration_us: lead.duration_us ?? 0 });
+  }
   const first = events[0];
   const owner = lead?.source_id ?? first?.source_id;
   if (!owner || (principal.kind === 'source' && principal.sourceId !== owner)) throw new AppError('not_found', `no lead with id "${leadId}"`);

@@ -90,6 +90,7 @@ interface NewLead {
   readonly rawJson: string;
   readonly rowNumber: number | null;
   readonly keys: readonly string[];
+  readonly durationUs: number;
 }
 
 function parseFields(json: string | null): StoredFields {
@@ -176,7 +177,7 @@ export async function planBatch(
       return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
     }
     const id = newId();
-    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson, rowNumber: submission.rowNumber, keys: submission.keys });
+    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson, rowNumber: submission.rowNumber, keys: submission.keys, durationUs: submission.durationUs });
     for (const key of submission.keys) owners.set(key, id);
     return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
   };
@@ -184,6 +185,8 @@ export async function planBatch(
   for (const submission of submissions) {
     const { result, previous } = decide(submission);
     results.push(result);
+    // An import row that created a lead is that lead's creation event (migration 0004): nothing more to write.
+    if (result.action === 'created' && context.importId !== null) continue;
     events.push({
       id: newId(),
       flow_id: context.flow.spec.id,
@@ -212,6 +215,7 @@ export async function planBatch(
     raw: lead.rawJson,
     created_at: nowIso,
     updated_at: nowIso,
+    duration_us: lead.durationUs,
   }));
   // Sorted, so concurrent writers take key locks in the same order and cannot deadlock each other on them.
   const claims = [...newLeads.values()]

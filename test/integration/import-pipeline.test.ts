@@ -8,8 +8,10 @@ import { writeFailedRecords } from '../../src/imports/failed-records.js';
 import { findImport, finishImport } from '../../src/imports/import.repository.js';
 import { runImport } from '../../src/imports/import.service.js';
 import { exportLeadsJsonLines } from '../../src/leads/lead-export.js';
+import { listLeads } from '../../src/leads/lead-query.service.js';
 import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
 
+const ADMIN = { kind: 'admin', userId: null, keyId: null } as const;
 const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as FlowDefinition;
 const exampleCsv = fileURLToPathSafe(new URL('../../examples/solar-leads.csv', import.meta.url));
 
@@ -72,23 +74,27 @@ for (const dialect of DIALECTS) {
       expect(links).toEqual([{ flow_id: 'solar', source_id: 'acme-media' }]);
     });
 
-    it('imports the example file: every row gets an event with outcome, reason and lead id', async () => {
+    it('imports the example file: every row gets an outcome, a reason and a lead id', async () => {
       await applyFlow(t.store, example);
       const summary = await importFile(exampleCsv);
       expect(summary).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, updated: 0, failed: 5, duplicates: 1 });
-      const events = await t.store.db.selectFrom('events').selectAll().where('import_id', '=', summary.importId).orderBy('row_number').execute();
-      expect(events.map((e) => [e.row_number, e.outcome, e.reason])).toEqual([
-        [2, 'success', null],
-        [3, 'success', null],
-        [4, 'failure', 'email is invalid: not a valid email address'],
-        [5, 'failure', 'first_name is required'],
-        [6, 'failure', 'state must be one of TX, CA, AZ'],
-        [7, 'failure', 'duplicate'],
-        [8, 'failure', 'email is required'],
-        [9, 'success', null],
-        [10, 'success', null],
+      const view = await listLeads(t.store, ADMIN, { limit: 50 });
+      const submissions = view.items.filter((item) => item.importId === summary.importId).sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
+      expect(submissions.map((item) => [item.rowNumber, item.outcome, item.action, item.reason])).toEqual([
+        [2, 'success', 'created', null],
+        [3, 'success', 'created', null],
+        [4, 'failure', 'rejected', 'email is invalid: not a valid email address'],
+        [5, 'failure', 'rejected', 'first_name is required'],
+        [6, 'failure', 'rejected', 'state must be one of TX, CA, AZ'],
+        [7, 'failure', 'duplicate', 'duplicate'],
+        [8, 'failure', 'rejected', 'email is required'],
+        [9, 'success', 'created', null],
+        [10, 'success', 'created', null],
       ]);
-      expect(events.every((e) => typeof e.lead_id === 'string' && e.lead_id.length === 36)).toBe(true);
+      expect(submissions.every((item) => item.id.length === 36)).toBe(true);
+      // A created lead stands for its row's event: only the other rows wrote one.
+      const events = await t.store.db.selectFrom('events').select('row_number').where('import_id', '=', summary.importId).orderBy('row_number').execute();
+      expect(events.map((e) => e.row_number)).toEqual([4, 5, 6, 7, 8]);
       const row = await findImport(t.store.db, summary.importId);
       expect(row).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, failed: 5, duplicates: 1, committed_rows: 10, file_name: 'solar-leads.csv' });
       expect(row?.file_sha256).toMatch(/^[0-9a-f]{64}$/);
