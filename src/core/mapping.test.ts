@@ -152,10 +152,10 @@ describe('realistic export headers', () => {
 });
 
 describe('mapRow and fingerprints', () => {
-  it('builds a null-prototype record of mapped cells only', () => {
-    const raw = mapRow(['Ann', 'x', 'ann@x.com'], ['first_name', null, 'email']);
-    expect(Object.getPrototypeOf(raw)).toBeNull();
-    expect({ ...raw }).toEqual({ first_name: 'Ann', email: 'ann@x.com' });
+  it('builds a record of mapped cells only, with own keys only', () => {
+    const raw = mapRow(['Ann', 'x', 'ann@x.com', 'Acme'], ['first_name', null, 'email', 'constructor']);
+    expect(raw).toEqual({ first_name: 'Ann', email: 'ann@x.com', constructor: 'Acme' });
+    expect(Object.keys(raw)).toEqual(['first_name', 'email', 'constructor']);
   });
   it('fingerprints headers ignoring case and punctuation', () => {
     expect(headerFingerprint(['E-mail', 'First Name'])).toBe(headerFingerprint(['email', 'first_name']));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFlowDefinition } from '../flows/flow.schema.js';
+import { mapRow } from './mapping.js';
 import { compileFlow } from './pipeline.js';
 
 const flow = compileFlow(
@@ -48,5 +49,14 @@ describe('compileFlow().evaluate', () => {
     const result = flow.evaluate(input, 'easy');
     expect(result.accepted).toBe(true);
     expect(Object.keys(result.fields)).not.toContain('__proto__');
+  });
+  it('reads a field named like an Object.prototype member only from the row', () => {
+    const withConstructor = compileFlow(parseFlowDefinition({ id: 'odd', name: 'Odd', fields: [{ name: 'email', required: true }, { name: 'constructor', required: true }, { name: 'valueof' }], sources: [{ id: 'easy' }] }));
+    const missing = withConstructor.evaluate(mapRow(['a@x.com'], ['email']), 'easy');
+    expect(missing).toMatchObject({ accepted: false, reasons: ['constructor is required'] });
+    expect(JSON.stringify(missing.fields)).toBe('{"email":"a@x.com"}');
+    const given = withConstructor.evaluate(mapRow(['a@x.com', 'Acme'], ['email', 'constructor']), 'easy');
+    expect(given.accepted).toBe(true);
+    expect(JSON.stringify(given.fields)).toBe('{"email":"a@x.com","constructor":"Acme"}');
   });
 });

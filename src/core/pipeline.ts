@@ -3,7 +3,10 @@ import { isBlankValue, normalise, type FieldValue, type NormaliseContext } from 
 import type { FieldSpec, FlowSpec, SourceSpec } from './flow-spec.js';
 import { evaluateRuleSet } from './rules.js';
 
-/** Raw values by field name (after column mapping). A null-prototype record: headers never touch prototypes. */
+/**
+ * Raw values by field name (after column mapping). Keys are flow field names, which are snake_case: never
+ * `__proto__`, but possibly `constructor`, so a missing key is read as "not a string", never as a value.
+ */
 export type RawLead = Record<string, string>;
 
 /** What the pure part of the pipeline decides about one lead, before the duplicate check and storage. */
@@ -46,12 +49,13 @@ export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, Field
     spec,
     fieldNames: new Set(spec.fields.map((field) => field.name)),
     evaluate(raw, sourceId) {
-      const values: Record<string, FieldValue> = Object.create(null);
-      const stored: StoredFields = Object.create(null);
+      // Plain objects (see RawLead): every field of the flow is set on `values`.
+      const values: Record<string, FieldValue> = {};
+      const stored: StoredFields = {};
       const reasons: string[] = [];
       for (const { spec: field, context } of fields) {
         const text = raw[field.name];
-        const value = normalise(field.type, text ?? '', context);
+        const value = normalise(field.type, typeof text === 'string' ? text : '', context);
         values[field.name] = value;
         if (isBlankValue(value)) {
           if (field.required) reasons.push(`${field.name} is required`);

@@ -28,8 +28,8 @@ export interface Submission {
   readonly verdict: 'accepted' | 'rejected' | 'error';
   /** Why it was rejected or could not be evaluated. */
   readonly reason: string | null;
-  /** The raw values by field (JSON), stored with the lead. */
-  readonly rawJson: string;
+  /** The raw values by field (JSON), stored with the lead; null for a rejected batch row (never stored). */
+  readonly rawJson: string | null;
   /** The normalised values to store (JSON); null unless accepted. */
   readonly fieldsJson: string | null;
   readonly keys: readonly string[];
@@ -38,9 +38,11 @@ export interface Submission {
   readonly durationUs: number;
 }
 
-/** The submission of an evaluated lead; `cells` are a batch row's original cells. */
+/** The submission of an evaluated lead; `cells` are a batch row's original cells, given when it may fail. */
 export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, evaluation: Evaluation, durationUs: number, cells?: readonly string[]): Submission {
-  const rawJson = JSON.stringify(raw);
+  const cellsJson = cells ? JSON.stringify(cells) : null;
+  // Only a lead that may be stored needs its raw values; a rejected row's failed record shows its cells.
+  const rawJson = evaluation.accepted || cellsJson === null ? JSON.stringify(raw) : null;
   return {
     rowNumber,
     verdict: evaluation.accepted ? 'accepted' : 'rejected',
@@ -48,15 +50,14 @@ export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, eval
     rawJson,
     fieldsJson: evaluation.accepted ? JSON.stringify(evaluation.fields) : null,
     keys: evaluation.keys,
-    originalJson: cells ? JSON.stringify(cells) : rawJson,
+    originalJson: cellsJson ?? rawJson ?? '{}',
     durationUs,
   };
 }
 
 /** The submission of a row that could not be evaluated. */
 export function erroredSubmission(rowNumber: number | null, raw: RawLead, reason: string, cells?: readonly string[]): Submission {
-  const rawJson = JSON.stringify(raw);
-  return { rowNumber, verdict: 'error', reason, rawJson, fieldsJson: null, keys: [], originalJson: cells ? JSON.stringify(cells) : rawJson, durationUs: 0 };
+  return { rowNumber, verdict: 'error', reason, rawJson: null, fieldsJson: null, keys: [], originalJson: JSON.stringify(cells ?? raw), durationUs: 0 };
 }
 
 export interface SubmissionResult {
@@ -177,7 +178,7 @@ export async function planBatch(
       return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
     }
     const id = newId();
-    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson, rowNumber: submission.rowNumber, keys: submission.keys, durationUs: submission.durationUs });
+    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson ?? '{}', rowNumber: submission.rowNumber, keys: submission.keys, durationUs: submission.durationUs });
     for (const key of submission.keys) owners.set(key, id);
     return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
   };
