@@ -23,6 +23,11 @@ export type Action = 'created' | 'updated' | 'merged' | 'rejected' | 'duplicate'
  * submissions can cross to another thread cheaply, and the storage step writes them without re-encoding.
  */
 export interface Submission {
+  /**
+   * A fresh UUIDv7, made where the row was evaluated (the import worker's thread): the id of the lead the
+   * submission creates, or of the rejected submission, and of its event.
+   */
+  readonly id: string;
   readonly rowNumber: number | null;
   /** accepted by the criteria; rejected by them; error: the row could not be evaluated (ragged, oversized). */
   readonly verdict: 'accepted' | 'rejected' | 'error';
@@ -44,6 +49,7 @@ export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, eval
   // Only a lead that may be stored needs its raw values; a rejected row's failed record shows its cells.
   const rawJson = evaluation.accepted || cellsJson === null ? JSON.stringify(raw) : null;
   return {
+    id: newId(),
     rowNumber,
     verdict: evaluation.accepted ? 'accepted' : 'rejected',
     reason: evaluation.accepted ? null : joinReasons(evaluation.reasons),
@@ -57,7 +63,7 @@ export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, eval
 
 /** The submission of a row that could not be evaluated. */
 export function erroredSubmission(rowNumber: number | null, raw: RawLead, reason: string, cells?: readonly string[]): Submission {
-  return { rowNumber, verdict: 'error', reason, rawJson: null, fieldsJson: null, keys: [], originalJson: JSON.stringify(cells ?? raw), durationUs: 0 };
+  return { id: newId(), rowNumber, verdict: 'error', reason, rawJson: null, fieldsJson: null, keys: [], originalJson: JSON.stringify(cells ?? raw), durationUs: 0 };
 }
 
 export interface SubmissionResult {
@@ -151,10 +157,10 @@ export async function planBatch(
   // Decides one submission in file order; an update of a stored lead records what it overwrote (for revert).
   const decide = (submission: Submission): { result: SubmissionResult; previous: string | null } => {
     if (submission.verdict === 'error') {
-      return { result: { outcome: 'error', action: 'error', reason: submission.reason ?? 'row could not be read', leadId: newId(), duplicate: false }, previous: null };
+      return { result: { outcome: 'error', action: 'error', reason: submission.reason ?? 'row could not be read', leadId: submission.id, duplicate: false }, previous: null };
     }
     if (submission.verdict === 'rejected') {
-      return { result: { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: newId(), duplicate: false }, previous: null };
+      return { result: { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: submission.id, duplicate: false }, previous: null };
     }
     let match: string | undefined;
     for (const key of submission.keys) {
@@ -163,7 +169,7 @@ export async function planBatch(
     }
     if (match && policy) {
       if (policy.action === 'reject') {
-        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: newId(), duplicate: true }, previous: null };
+        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: submission.id, duplicate: true }, previous: null };
       }
       const action = policy.action === 'update' ? 'updated' : 'merged';
       const pending = newLeads.get(match);
@@ -177,7 +183,7 @@ export async function planBatch(
       }
       return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
     }
-    const id = newId();
+    const id = submission.id;
     newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson ?? '{}', rowNumber: submission.rowNumber, keys: submission.keys, durationUs: submission.durationUs });
     for (const key of submission.keys) owners.set(key, id);
     return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
@@ -189,7 +195,7 @@ export async function planBatch(
     // An import row that created a lead is that lead's creation event (migration 0004): nothing more to write.
     if (result.action === 'created' && context.importId !== null) continue;
     events.push({
-      id: newId(),
+      id: submission.id,
       flow_id: context.flow.spec.id,
       source_id: context.sourceId,
       import_id: context.importId,
