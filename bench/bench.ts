@@ -16,6 +16,7 @@ const bin = path.join(root, 'bin/leadport.js');
 const rssHook = path.join(root, 'dist/bench/report-rss.js');
 const bareScript = path.join(root, 'dist/bench/bare-insert.js');
 const floorScript = path.join(root, 'dist/bench/storage-floor.js');
+const evaluateScript = path.join(root, 'dist/bench/evaluate-only.js');
 const outDir = path.join(root, 'bench/out');
 
 interface Options {
@@ -82,6 +83,12 @@ async function floorCase(rows: number, dir: string): Promise<CaseResult> {
   const { stdout, peakRssMb } = await measured([floorScript, String(rows), `sqlite:${path.join(dir, 'floor.db')}`]);
   const result = JSON.parse(stdout) as { rows: number; ms: number };
   return { name: "storage floor: Leadport's rows, no pipeline (SQLite)", rows: result.rows, seconds: result.ms / 1000, rowsPerSecond: result.rows / (result.ms / 1000), peakRssMb, note: 'lead + duplicate key per row' };
+}
+
+async function evaluateCase(csv: string): Promise<CaseResult> {
+  const { stdout, peakRssMb } = await measured([evaluateScript, csv]);
+  const result = JSON.parse(stdout) as { rows: number; ms: number };
+  return { name: 'pipeline only: read + evaluate, no storage (one thread)', rows: result.rows, seconds: result.ms / 1000, rowsPerSecond: result.rows / (result.ms / 1000), peakRssMb, note: 'mapping, normalisation, criteria, keys, JSON' };
 }
 
 async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
@@ -172,6 +179,8 @@ async function main(): Promise<void> {
     results.push(bare);
     process.stderr.write('storage floor...\n');
     results.push(await floorCase(options.rows, dir));
+    process.stderr.write('pipeline only...\n');
+    results.push(await evaluateCase(csv));
     process.stderr.write('leadport import on SQLite...\n');
     results.push(await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`));
     if (options.postgres) {

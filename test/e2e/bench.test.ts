@@ -1,0 +1,32 @@
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = path.resolve(import.meta.dirname, '../..');
+
+// `npm run bench` on a tiny file: every case runs and reports; speed is never asserted here.
+describe('npm run bench', () => {
+  it('runs every case side by side and reports rows/s, ratios and peak RSS as JSON', async () => {
+    const { stdout } = await run(process.execPath, [path.join(root, 'dist/bench/bench.js'), '--rows', '400', '--xlsx-rows', '200', '--preview-mb', '1', '--no-postgres', '--json'], {
+      cwd: root,
+      env: { ...process.env, LOG_LEVEL: 'silent' },
+    });
+    const report = JSON.parse(stdout) as { rows: number; results: { name: string; rows: number; rowsPerSecond: number | null; ratioToBare?: number; peakRssMb: number | null; note?: string }[] };
+    expect(report.rows).toBe(400);
+    const byName = new Map(report.results.map((result) => [result.name.split(':')[0], result]));
+    expect([...byName.keys()]).toEqual(['bare', 'storage floor', 'pipeline only', 'leadport import (SQLite)', 'leadport import XLSX (SQLite)', 'preview of a 1 MB CSV']);
+    expect(byName.get('bare')).toMatchObject({ rows: 400, ratioToBare: 1 });
+    for (const name of ['storage floor', 'pipeline only', 'leadport import (SQLite)']) {
+      const result = byName.get(name);
+      expect(result?.rows).toBe(400);
+      expect(result?.ratioToBare).toBeGreaterThan(0);
+      expect(result?.peakRssMb).toBeGreaterThan(0);
+    }
+    const imported = byName.get('leadport import (SQLite)');
+    const xlsx = byName.get('leadport import XLSX (SQLite)');
+    expect(imported?.note).toMatch(/^\d+ created, \d+ failed, \d+ duplicates$/);
+    expect(xlsx).toMatchObject({ rows: 200 });
+  }, 120_000);
+});
