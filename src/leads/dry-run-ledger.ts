@@ -1,4 +1,7 @@
-import type { Kysely } from 'kysely';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { sql, type Kysely } from 'kysely';
 import { openSqlite, type RowWriter } from '../db/database.js';
 
 interface LedgerDB {
@@ -8,10 +11,13 @@ interface LedgerDB {
 /**
  * The duplicate keys a dry run's would-be leads claimed in earlier batches. A dry run stores nothing, yet
  * must find duplicates within the whole file; keeping every key in a JS Map grows the heap with the file
- * (and ran out of it on a 50 MB file). An in-memory SQLite table keeps them compactly outside the heap.
+ * (and ran out of it on a 50 MB file), and an in-memory SQLite table grows the process instead (324 MB RSS
+ * for a 1M-row dry run). A SQLite table in a temporary file keeps at most its page cache in memory; the
+ * file is removed on close.
  */
 export class DryRunLedger {
   private constructor(
+    private readonly dir: string,
     private readonly db: Kysely<LedgerDB>,
     private readonly writer: RowWriter,
     private readonly lookupSql: string,
@@ -19,11 +25,16 @@ export class DryRunLedger {
   ) {}
 
   static async open(): Promise<DryRunLedger> {
-    const { db, rowWriter } = openSqlite<LedgerDB>(':memory:');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-dry-run-'));
+    const { db, rowWriter } = openSqlite<LedgerDB>(path.join(dir, 'ledger.db'));
+    // A scratch file thrown away on close: no journal, no syncs, no other connection.
+    await sql`pragma journal_mode = off`.execute(db);
+    await sql`pragma synchronous = off`.execute(db);
+    await sql`pragma locking_mode = exclusive`.execute(db);
     await db.schema.createTable('would_be_keys').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('lead_id', 'text', (c) => c.notNull()).execute();
     const lookup = db.selectFrom('would_be_keys').select(['key', 'lead_id']).where('key', '=', '').compile().sql;
     const record = db.insertInto('would_be_keys').values({ key: '', lead_id: '' }).onConflict((oc) => oc.column('key').doNothing()).compile().sql;
-    return new DryRunLedger(db, rowWriter, lookup, record);
+    return new DryRunLedger(dir, db, rowWriter, lookup, record);
   }
 
   /** The would-be lead owning each of the keys that earlier batches claimed. */
@@ -37,7 +48,13 @@ export class DryRunLedger {
     this.writer.run(this.recordSql, claims.map((claim) => [claim.key, claim.leadId]));
   }
 
+  /** The temporary folder holding the ledger's file while it is open. */
+  get folder(): string {
+    return this.dir;
+  }
+
   async close(): Promise<void> {
     await this.db.destroy();
+    fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
