@@ -1,5 +1,6 @@
 import ExcelJS from 'exceljs';
 import { fileError } from '../errors.js';
+import { SharedStrings } from './shared-strings.js';
 import { dateText, type RawRecord } from './tabular.js';
 
 const BATCH = 500;
@@ -18,24 +19,53 @@ interface SheetModel {
   state?: string;
 }
 
+/** What WorkbookReader.parse() yields: worksheets and hyperlinks as events, shared strings as below. */
+interface ReaderEvent {
+  eventType?: string;
+  value?: unknown;
+  index?: unknown;
+  text?: unknown;
+}
+
+/**
+ * The text of a shared string yielded by parse(), or undefined for other events. exceljs 4.4 yields shared
+ * strings bare ({ index, text }) where its own read() expects { eventType: 'shared-strings', value };
+ * both shapes are accepted, in table order.
+ */
+function sharedStringText(event: ReaderEvent): unknown {
+  if (event.eventType === 'shared-strings') return (event.value as { text?: unknown } | undefined)?.text;
+  if (event.eventType === undefined && typeof event.index === 'number') return event.text;
+  return undefined;
+}
+
 /**
  * Streams one sheet of an XLSX workbook with exceljs's WorkbookReader, so memory does not grow with the
  * sheet. Cells come out as the text a user saw: dates as yyyy-mm-dd (1900 and 1904 systems), numbers
  * without exponent notation, zero-padded number formats (ZIP codes) padded, text cells as they are.
+ * Shared strings are emitted rather than cached by exceljs and kept in a compact table (SharedStrings);
+ * exceljs then parks each sheet in a temporary file and reads it after the table.
  */
 export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
-    sharedStrings: 'cache',
+    sharedStrings: 'emit',
     styles: 'cache',
     hyperlinks: 'ignore',
     worksheets: 'emit',
     entries: 'ignore',
   });
+  const strings = new SharedStrings();
   let announced = false;
   let chosen: string | undefined;
   let found = false;
   try {
-    for await (const worksheet of reader) {
+    for await (const event of reader.parse() as unknown as AsyncIterable<ReaderEvent>) {
+      const shared = sharedStringText(event);
+      if (shared !== undefined) {
+        strings.add(cellText(shared));
+        continue;
+      }
+      if (event.eventType !== 'worksheet') continue;
+      const worksheet = event.value as ExcelJS.stream.xlsx.WorksheetReader;
       const sheets = ((reader as unknown as { model?: { sheets?: SheetModel[] } }).model?.sheets ?? []).map((sheet) => sheet.name);
       if (!announced) {
         chosen = options.sheet ?? sheets[0];
@@ -50,7 +80,7 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
       found = true;
       let batch: RawRecord[] = [];
       for await (const row of worksheet) {
-        batch.push({ cells: rowCells(row), recordNumber: row.number });
+        batch.push({ cells: rowCells(row, strings), recordNumber: row.number });
         if (batch.length >= BATCH) {
           yield batch;
           batch = [];
@@ -67,12 +97,14 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
   if (!found && announced) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen ?? ''}" has no data`);
 }
 
-function rowCells(row: ExcelJS.Row): string[] {
+function rowCells(row: ExcelJS.Row, strings: SharedStrings): string[] {
   const values = row.values as unknown[];
   const cells: string[] = [];
   for (let column = 1; column < values.length; column++) {
     const value = values[column];
-    cells.push(value === undefined || value === null ? '' : cellText(value, row.getCell(column).numFmt));
+    if (value === undefined || value === null) cells.push('');
+    else if (typeof value === 'object' && 'sharedString' in value) cells.push(strings.get((value as { sharedString: number }).sharedString) ?? '');
+    else cells.push(cellText(value, row.getCell(column).numFmt));
   }
   return cells;
 }
