@@ -92,6 +92,8 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
   } catch (error) {
     if ((error as { code?: string }).code === 'file_malformed') throw error;
     throw fileError('file_malformed', { file: options.fileName }, `not a readable Excel workbook (${(error as Error).message})`);
+  } finally {
+    strings.close();
   }
   if (!announced) options.onSheets?.([], '');
   if (!found && announced) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen ?? ''}" has no data`);
