@@ -59,7 +59,10 @@ export class SharedStrings {
       starts.set(this.#starts);
       this.#starts = starts;
     }
-    this.#starts[this.#count++] = chunk.start + chunk.size;
+    const start = chunk.start + chunk.size;
+    // Offsets are 32-bit; the zip guard keeps a workbook's inflated parts far below this.
+    if (start + room > 0xffffffff) throw new RangeError('the shared-strings table is larger than 4 GB');
+    this.#starts[this.#count++] = start;
     chunk.size += (chunk.buffer as Buffer).write(text, chunk.size, 'utf8');
   }
 
