@@ -28,12 +28,12 @@ export function tempDir(prefix = 'leadport-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/** Creates an empty, migrated store: a new SQLite file, or a new PostgreSQL database. */
-export async function createTestStore(dialect: Dialect, env: Record<string, string> = {}): Promise<TestStore> {
+/** Creates an empty store, migrated unless told not to: a new SQLite file, or a new PostgreSQL database. */
+export async function createTestStore(dialect: Dialect, env: Record<string, string> = {}, options: { migrate?: boolean } = {}): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dir = tempDir();
     const url = `sqlite:${path.join(dir, 'test.db')}`;
-    const store = await openStore(url);
+    const store = await openStore(url, options);
     return {
       store,
       url,
@@ -52,7 +52,7 @@ export async function createTestStore(dialect: Dialect, env: Record<string, stri
   await admin.end();
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
-  const store = await openStore(url.toString());
+  const store = await openStore(url.toString(), options);
   return {
     store,
     url: url.toString(),

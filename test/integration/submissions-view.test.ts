@@ -1,9 +1,8 @@
 import fs from 'node:fs';
-import path from 'node:path';
 import { Migrator, type Migration } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileFlow } from '../../src/core/pipeline.js';
-import { migrate, openStore } from '../../src/db/database.js';
+import { migrate } from '../../src/db/database.js';
 import * as initial from '../../src/db/migrations/0001-initial.js';
 import * as templates from '../../src/db/migrations/0002-templates.js';
 import * as access from '../../src/db/migrations/0003-access.js';
@@ -13,7 +12,7 @@ import { applyFlow, requireFlow } from '../../src/flows/flow.service.js';
 import { runImport } from '../../src/imports/import.service.js';
 import { getLead, listLeads } from '../../src/leads/lead-query.service.js';
 import { evaluatedSubmission, storeBatch } from '../../src/leads/lead.service.js';
-import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
+import { createTestStore, DIALECTS, type TestStore } from '../helpers/stores.js';
 
 const ADMIN = { kind: 'admin', userId: null, keyId: null } as const;
 const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as FlowDefinition;
@@ -77,41 +76,38 @@ for (const dialect of DIALECTS) {
   });
 }
 
-describe('migration 0004 on sqlite', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = tempDir();
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+for (const dialect of DIALECTS) {
+  describe(`migration 0004 on ${dialect}`, () => {
+    let t: TestStore;
+    beforeEach(async () => {
+      t = await createTestStore(dialect, {}, { migrate: false });
+    });
+    afterEach(() => t.destroy());
 
-  it('turns stored import creation events into their leads and keeps every other event', async () => {
-    const store = await openStore(`sqlite:${path.join(dir, 'old.db')}`, { migrate: false });
-    try {
+    it('turns stored import creation events into their leads and keeps every other event', async () => {
       const before: Record<string, Migration> = { '0001-initial': initial, '0002-templates': templates, '0003-access': access };
-      const migrated = await new Migrator({ db: store.db, provider: { getMigrations: async () => before } }).migrateToLatest();
+      const migrated = await new Migrator({ db: t.store.db, provider: { getMigrations: async () => before } }).migrateToLatest();
       expect(migrated.error).toBeUndefined();
       const now = new Date().toISOString();
       const lead = { flow_id: 'solar', source_id: 'acme-media', fields: '{}', raw: '{}', created_at: now, updated_at: now };
       const event = { flow_id: 'solar', source_id: 'acme-media', outcome: 'success', reason: null, duplicate: 0, raw_row: null, previous: null, created_at: now };
       // (Kysely's types describe the latest schema; these rows are written as 0003 left it.)
-      await store.db.insertInto('leads').values([
+      await t.store.db.insertInto('leads').values([
         { ...lead, id: 'imported', import_id: 'imp', row_number: 2 },
         { ...lead, id: 'real-time', import_id: null, row_number: null },
       ] as never).execute();
-      await store.db.insertInto('events').values([
+      await t.store.db.insertInto('events').values([
         { ...event, id: 'e1', import_id: 'imp', row_number: 2, action: 'created', lead_id: 'imported', duration_us: 42 },
         { ...event, id: 'e2', import_id: 'imp', row_number: 3, outcome: 'failure', action: 'rejected', reason: 'email is required', lead_id: 'gone', duration_us: 5 },
         { ...event, id: 'e3', import_id: null, row_number: null, action: 'created', lead_id: 'real-time', duration_us: 9 },
       ]).execute();
 
-      expect(await migrate(store.db)).toEqual(['0004-lead-creation-events']);
-      expect(await store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([{ id: 'e2' }, { id: 'e3' }]);
-      expect(await store.db.selectFrom('leads').select(['id', 'duration_us']).orderBy('id').execute()).toEqual([
+      expect(await migrate(t.store.db)).toEqual(['0004-lead-creation-events']);
+      expect(await t.store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([{ id: 'e2' }, { id: 'e3' }]);
+      expect(await t.store.db.selectFrom('leads').select(['id', 'duration_us']).orderBy('id').execute()).toEqual([
         { id: 'imported', duration_us: 42 },
         { id: 'real-time', duration_us: null },
       ]);
-    } finally {
-      await store.close();
-    }
+    });
   });
-});
+}
