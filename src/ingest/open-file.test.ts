@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import yauzl from 'yauzl';
+import yazl from 'yazl';
 import { AppError } from '../errors.js';
 import { openTabularFile, type OpenOptions } from './open-file.js';
 
@@ -21,6 +23,35 @@ async function read(name: string, options: Partial<OpenOptions> = {}) {
     }
   }
   return { tabular, rows, numbers };
+}
+
+/** Copies a zip with the given entries moved to the front, in that order. */
+async function rezip(source: string, target: string, first: readonly string[]): Promise<string> {
+  const entries = new Map<string, Buffer>();
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(source, { lazyEntries: true }, (error, opened) => (error ? reject(error) : resolve(opened))));
+  await new Promise<void>((resolve, reject) => {
+    zip.on('entry', (entry: yauzl.Entry) => {
+      if (entry.fileName.endsWith('/')) return zip.readEntry();
+      zip.openReadStream(entry, (error, stream) => {
+        if (error) return reject(error);
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => {
+          entries.set(entry.fileName, Buffer.concat(chunks));
+          zip.readEntry();
+        });
+      });
+    });
+    zip.on('end', () => resolve());
+    zip.on('error', reject);
+    zip.readEntry();
+  });
+  const out = new yazl.ZipFile();
+  const names = [...first, ...[...entries.keys()].filter((name) => !first.includes(name))];
+  for (const name of names) out.addBuffer(entries.get(name) as Buffer, name);
+  out.end();
+  await new Promise<void>((resolve, reject) => out.outputStream.pipe(fs.createWriteStream(target)).on('close', resolve).on('error', reject));
+  return target;
 }
 
 function scratchFile(name: string, content: string | Buffer): string {
@@ -144,6 +175,19 @@ describe('spreadsheets', () => {
       ['cy@example.com', 'Cy', '512-555-0103', '02134', '', '2'],
     ]);
     expect(numbers).toEqual([2, 3, 4]);
+  });
+  it('reads a workbook whatever the order of its parts', async () => {
+    const expected = (await read('multi-sheet.xlsx', { sheet: 'Leads' })).rows;
+    // exceljs writes the sheets, then the shared strings, styles and workbook; other writers start with
+    // the workbook, styles and shared strings (the sheet then streams at once); and any order is valid.
+    const orders = {
+      'strings-first.xlsx': ['xl/workbook.xml', 'xl/_rels/workbook.xml.rels', 'xl/styles.xml', 'xl/sharedStrings.xml'],
+      'workbook-last.xlsx': ['xl/sharedStrings.xml', 'xl/_rels/workbook.xml.rels', 'xl/worksheets/sheet2.xml'],
+    };
+    for (const [name, first] of Object.entries(orders)) {
+      const reordered = await rezip(path.join(fixtures, 'multi-sheet.xlsx'), path.join(scratch, name), first);
+      expect((await read(reordered, { sheet: 'Leads' })).rows).toEqual(expected);
+    }
   });
   it('reads dates of a 1904-system workbook', async () => {
     expect((await read('date1904.xlsx')).rows).toEqual([['ann@example.com', '2024-01-15']]);

@@ -43,7 +43,10 @@ function sharedStringText(event: ReaderEvent): unknown {
  * sheet. Cells come out as the text a user saw: dates as yyyy-mm-dd (1900 and 1904 systems), numbers
  * without exponent notation, zero-padded number formats (ZIP codes) padded, text cells as they are.
  * Shared strings are emitted rather than cached by exceljs and kept in a compact table (SharedStrings);
- * exceljs then parks each sheet in a temporary file and reads it after the table.
+ * exceljs then parks each sheet in a temporary file and reads it after the rest of the zip. So the sheet
+ * list, the styles (number formats make dates) and the whole table are known before any row is read,
+ * whatever order the zip holds them in: with exceljs's cache, a sheet met after the shared strings but
+ * before the workbook part failed to read.
  */
 export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
