@@ -49,6 +49,32 @@ function sharedStringText(event: ReaderEvent): unknown {
  * before the workbook part failed to read.
  */
 export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
+  for (let attempt = 1; ; attempt++) {
+    let started = false;
+    try {
+      for await (const batch of readSheetOnce(options)) {
+        started = true;
+        yield batch;
+      }
+      return;
+    } catch (error) {
+      if (started || attempt >= 3 || !lostWorkbookPart(error)) throw error;
+    }
+  }
+}
+
+/**
+ * exceljs's streaming reader sometimes loses a zip's last entry (exceljs issue #3064, open). When that
+ * entry is the workbook part, as exceljs's own writer stores it, reading a sheet fails with "Cannot read
+ * properties of undefined (reading 'sheets')" before any row: seen in 1 of ~235 reads of a small workbook
+ * on Node 20, more often on newer Node. The read is simply tried again.
+ */
+function lostWorkbookPart(error: unknown): boolean {
+  const message = (error as { message?: string })?.message ?? '';
+  return message.includes("(reading 'sheets')");
+}
+
+async function* readSheetOnce(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
     sharedStrings: 'emit',
     styles: 'cache',
@@ -79,7 +105,10 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
         announced = true;
       }
       const name = (worksheet as unknown as { name?: string }).name;
-      if (name !== chosen) continue;
+      if (name !== chosen) {
+        await skipSheet(worksheet);
+        continue;
+      }
       found = true;
       let batch: RawRecord[] = [];
       for await (const row of worksheet) {
@@ -100,6 +129,15 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
   }
   if (!announced) options.onSheets?.([], '');
   if (!found && announced) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen ?? ''}" has no data`);
+}
+
+/**
+ * Reads past a sheet that was not chosen. exceljs deletes a parked sheet's temporary file as soon as the
+ * next sheet is asked for; a sheet left unread has its file stream still opening then, which fails with
+ * ENOENT and no listener, and that crashes the process (seen once in the CLI tests).
+ */
+async function skipSheet(worksheet: AsyncIterable<unknown>): Promise<void> {
+  for await (const row of worksheet) void row;
 }
 
 function rowCells(row: ExcelJS.Row, strings: SharedStrings): string[] {
