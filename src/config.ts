@@ -14,12 +14,17 @@ const envSchema = z.object({
     }),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
+  LEADPORT_PUBLIC_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
+    .refine((url) => !/[\s'"`\\<>]/.test(url), { message: 'must not contain spaces, quotes, backslashes or angle brackets' })
+    .optional(),
   LEADPORT_ADMIN_EMAIL: z.email().optional(),
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
   LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
   LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
   LEADPORT_IMPORT_WORKER: z.enum(['auto', 'on', 'off']).default('auto'),
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
+  LEADPORT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   LEADPORT_CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -33,6 +38,8 @@ export interface Config {
   readonly sqlitePath: string | undefined;
   readonly port: number;
   readonly host: string;
+  /** The base of every URL Leadport prints or shows (no trailing slash); unset: the listen address. */
+  readonly publicUrl: string | undefined;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
   readonly maxUploadBytes: number;
@@ -42,6 +49,8 @@ export interface Config {
   readonly logLevel: string;
   /** Requests a minute per API key (or per address without one). */
   readonly rateLimitPerMinute: number;
+  /** Requests with invalid credentials one address may send a minute before it waits 5 minutes. */
+  readonly authFailuresPerMinute: number;
   /** Origins allowed by CORS; none (CORS closed) by default. */
   readonly corsOrigins: readonly string[];
 }
@@ -71,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sqlitePath: store === 'sqlite' ? sqlitePathOf(values.DATABASE_URL) : undefined,
     port: values.PORT,
     host: values.HOST,
+    publicUrl: values.LEADPORT_PUBLIC_URL?.replace(/\/+$/, ''),
     adminEmail: values.LEADPORT_ADMIN_EMAIL,
     adminPassword: values.LEADPORT_ADMIN_PASSWORD,
     maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
@@ -78,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     importWorker: values.LEADPORT_IMPORT_WORKER,
     logLevel: values.LOG_LEVEL,
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: values.LEADPORT_AUTH_FAILURES_PER_MINUTE,
     corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   });
 }

@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   idempotency_mismatch: 422,
   invalid_state_transition: 409,
   rate_limited: 429,
+  request_timeout: 408,
+  uri_too_long: 414,
+  headers_too_large: 431,
   storage_unavailable: 503,
   internal: 500,
 } as const;

@@ -2,7 +2,7 @@ import type { Config } from '../config.js';
 import { newId } from '../core/ids.js';
 import { isUniqueViolation, type Store } from '../db/database.js';
 import type { ApiKeyTable, UserTable } from '../db/schema.js';
-import { AppError } from '../errors.js';
+import { AppError, isAppError } from '../errors.js';
 import type { ApiKeyCreate, ApiKeyView, UserView } from './auth.schema.js';
 import {
   countUsers,
@@ -20,6 +20,7 @@ import {
   revokeApiKey,
 } from './auth.repository.js';
 import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.js';
+import type { AuthThrottle } from './throttle.js';
 
 /** Who is calling: an admin (by session or admin key) or one source (by its key). */
 export type Principal = { kind: 'admin'; userId: string | null; keyId: string | null } | { kind: 'source'; sourceId: string; keyId: string };
@@ -77,6 +78,22 @@ export async function login(store: Store, email: string, password: string): Prom
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString();
   await insertSession(store.db, hashSecret(token), user.id, now.toISOString(), expiresAt);
   return { token, expiresAt };
+}
+
+/**
+ * Sign-in as the HTTP API offers it: refused with rate_limited while this address (or this address and
+ * account) has failed too often, counted when it fails.
+ */
+export async function signIn(store: Store, throttle: AuthThrottle, address: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+  await throttle.assertAllowed(address, email);
+  try {
+    const session = await login(store, email, password);
+    await throttle.recordSuccess(address, email);
+    return session;
+  } catch (error) {
+    if (isAppError(error) && error.code === 'unauthorized') await throttle.recordFailure(address, email);
+    throw error;
+  }
 }
 
 export async function logout(store: Store, token: string): Promise<void> {

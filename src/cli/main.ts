@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { Command, Option } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { migrate, openStore, type Store } from '../db/database.js';
@@ -8,7 +9,7 @@ import { applyFlow } from '../flows/flow.service.js';
 import { writeFailedRecords } from '../imports/failed-records.js';
 import { findImport, listImports } from '../imports/import.repository.js';
 import { importView } from '../imports/import.view.js';
-import { runImport } from '../imports/import.service.js';
+import { ImportInterrupted, runImport } from '../imports/import.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
 import { planMapping } from '../imports/column-mapping.js';
@@ -17,7 +18,7 @@ import { requireFlow } from '../flows/flow.service.js';
 import { listTemplates } from '../templates/template.repository.js';
 import { createApiKey, listApiKeyViews, revokeKey } from '../auth/auth.service.js';
 import { saveTemplate } from '../templates/template.service.js';
-import { parseMapOption, printImportSummary, printPreview, progressReporter } from './output.js';
+import { parseMapOption, printableJson, printableMessage, printImportSummary, printPreview, progressReporter, shown } from './output.js';
 
 /** Runs one CLI command against the configured store, closing it afterwards. */
 async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
@@ -31,7 +32,7 @@ async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): 
 }
 
 function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  process.stdout.write(`${printableJson(value)}\n`);
 }
 
 function readJsonFile(file: string): unknown {
@@ -46,6 +47,36 @@ function readJsonFile(file: string): unknown {
   } catch (error) {
     throw new AppError('invalid_flow_definition', `${file}: not valid JSON (${(error as Error).message})`);
   }
+}
+
+/**
+ * Stop requests for a long command, as an AbortSignal: SIGINT, SIGTERM, SIGHUP, and the end of the parent
+ * process when bin/leadport.js runs this one as its import child (the IPC channel disconnects, even when the
+ * parent was killed with SIGKILL). `exitCode` follows the shell's convention, 128 + the signal's number
+ * (a parent's end counts as SIGTERM). While installed, the signals no longer end the process at once;
+ * repeated requests count as one.
+ */
+function stopRequests(): { signal: AbortSignal; exitCode: () => number; dispose: () => void } {
+  const controller = new AbortController();
+  let exitCode = 1;
+  const stop = (cause: string, signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    exitCode = 128 + os.constants.signals[signal];
+    controller.abort(cause);
+  };
+  const onSignal = (signal: NodeJS.Signals) => stop(signal, signal);
+  const onDisconnect = () => stop('the end of its parent process', 'SIGTERM');
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+  for (const signal of signals) process.on(signal, onSignal);
+  process.on('disconnect', onDisconnect);
+  return {
+    signal: controller.signal,
+    exitCode: () => exitCode,
+    dispose() {
+      for (const signal of signals) process.off(signal, onSignal);
+      process.off('disconnect', onDisconnect);
+    },
+  };
 }
 
 interface ReadFlags {
@@ -95,8 +126,8 @@ export function buildProgram(): Command {
       // Fastify and its plugins are loaded only to serve, so the other commands start quickly.
       const { startServer } = await import('../http/server.js');
       const server = await startServer(config, store);
-      if (server.firstAdmin) process.stdout.write(`created the first admin: ${server.firstAdmin}\n`);
-      process.stdout.write(`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);
+      if (server.firstAdmin) process.stdout.write(shown`created the first admin: ${server.firstAdmin}\n`);
+      process.stdout.write(shown`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);
       const stop = async () => {
         await server.stop();
         await store.close();
@@ -114,7 +145,7 @@ export function buildProgram(): Command {
       const store = await openStore(config.databaseUrl, { migrate: false });
       try {
         const applied = await migrate(store.db);
-        process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'database is up to date\n');
+        process.stdout.write(applied.length ? shown`applied: ${applied.join(', ')}\n` : 'database is up to date\n');
       } finally {
         await store.close();
       }
@@ -129,7 +160,7 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const result = await applyFlow(store, readJsonFile(file), file);
         if (options.json) printJson({ id: result.id, result: result.result });
-        else process.stdout.write(`flow "${result.id}" ${result.result}\n`);
+        else process.stdout.write(shown`flow "${result.id}" ${result.result}\n`);
       }),
     );
   flows
@@ -139,7 +170,7 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const list = await listFlows(store.db);
         if (options.json) printJson(list);
-        else for (const flow of list) process.stdout.write(`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`);
+        else for (const flow of list) process.stdout.write(shown`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`);
       }),
     );
 
@@ -176,6 +207,7 @@ export function buildProgram(): Command {
   ).action((file: string, options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
       const progress = options.json ? undefined : progressReporter();
+      const stop = stopRequests();
       try {
         const summary = await runImport(store, config, {
           file,
@@ -187,12 +219,19 @@ export function buildProgram(): Command {
           ...(options.template ? { template: options.template } : {}),
           startedBy: 'cli',
           ...(progress ? { onProgress: progress.update } : {}),
+          signal: stop.signal,
         });
         progress?.stop();
         if (options.json) printJson(summary);
         else printImportSummary(summary, options.dryRun === true);
+      } catch (error) {
+        if (!(error instanceof ImportInterrupted)) throw error;
+        progress?.stop();
+        process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
+        process.exitCode = stop.exitCode();
       } finally {
         progress?.stop();
+        stop.dispose();
       }
     }),
   );
@@ -213,7 +252,7 @@ export function buildProgram(): Command {
         const plan = await planMapping(store, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
         const saved = await saveTemplate(store, flow.id, options.name, plan.columns);
         if (options.json) printJson(saved);
-        else process.stdout.write(`template "${saved.name}" saved for flow "${flow.id}" (${saved.id})\n`);
+        else process.stdout.write(shown`template "${saved.name}" saved for flow "${flow.id}" (${saved.id})\n`);
       } finally {
         tabular.close();
       }
@@ -228,7 +267,7 @@ export function buildProgram(): Command {
         const rows = await listTemplates(store.db, options.flow);
         const views = rows.map((row) => ({ id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at }));
         if (options.json) printJson(views);
-        else for (const view of views) process.stdout.write(`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
+        else for (const view of views) process.stdout.write(shown`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
       }),
     );
 
@@ -248,7 +287,7 @@ export function buildProgram(): Command {
         if (options.json) printJson(created);
         else {
           process.stdout.write(`${created.key}\n`);
-          process.stderr.write(`created ${created.kind} key ${created.id}${created.sourceId ? ` for source "${created.sourceId}"` : ''}; it is shown only now\n`);
+          process.stderr.write(shown`created ${created.kind} key ${created.id}${created.sourceId ? ` for source "${created.sourceId}"` : ''}; it is shown only now\n`);
         }
       }),
     );
@@ -259,7 +298,7 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const list = await listApiKeyViews(store);
         if (options.json) printJson(list);
-        else for (const key of list) process.stdout.write(`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`);
+        else for (const key of list) process.stdout.write(shown`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`);
       }),
     );
   keys
@@ -278,7 +317,7 @@ export function buildProgram(): Command {
           return;
         }
         for (const row of rows) {
-          process.stdout.write(`${row.id}  ${row.status.padEnd(21)} ${row.file_name}  total ${row.total}, created ${row.created}, updated ${row.updated}, failed ${row.failed}\n`);
+          process.stdout.write(shown`${row.id}  ${row.status.padEnd(21)} ${row.file_name}  total ${row.total}, created ${row.created}, updated ${row.updated}, failed ${row.failed}\n`);
         }
       }),
     );
@@ -290,7 +329,7 @@ export function buildProgram(): Command {
         const row = await findImport(store.db, importId);
         if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`);
         if (options.json) printJson(importView(row));
-        else for (const [key, value] of Object.entries(importView(row))) process.stdout.write(`${key}: ${typeof value === 'object' ? JSON.stringify(value) : String(value)}\n`);
+        else for (const [key, value] of Object.entries(importView(row))) process.stdout.write(shown`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`);
       }),
     );
   imports
@@ -336,7 +375,7 @@ export async function main(argv: string[]): Promise<void> {
     await buildProgram().parseAsync(argv);
   } catch (error) {
     const message = isAppError(error) || (error as Error)?.name === 'ConfigError' ? (error as Error).message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
-    process.stderr.write(`leadport: ${message}\n`);
+    process.stderr.write(`leadport: ${printableMessage(message)}\n`);
     process.exitCode = isAppError(error) ? 1 : 2;
   }
 }

@@ -23,6 +23,12 @@ const flow = compileFlow(
 const raw = (values: Record<string, string>) => Object.assign(Object.create(null) as Record<string, string>, values);
 
 describe('compileFlow().evaluate', () => {
+  it('drops NUL characters from values, so no stored value or duplicate key holds one', () => {
+    const result = flow.evaluate(raw({ first_name: 'Ma\u0000ria', email: 'maria@x.com\u0000', state: 'TX' }), 'easy');
+    expect(result.accepted).toBe(true);
+    expect(result.fields).toMatchObject({ first_name: 'Maria', email: 'maria@x.com' });
+    expect(result.keys).toEqual(['email=maria@x.com']);
+  });
   it('normalises by type and accepts a good lead with its duplicate keys', () => {
     const result = flow.evaluate(raw({ first_name: ' Maria ', email: 'MARIA@x.com', phone_1: '(512) 555-0143', state: 'Texas', roof_type: 'Tile' }), 'easy');
     expect(result.accepted).toBe(true);

@@ -55,7 +55,7 @@ export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, Field
       const reasons: string[] = [];
       for (const { spec: field, context } of fields) {
         const text = raw[field.name];
-        const value = normalise(field.type, typeof text === 'string' ? text : '', context);
+        const value = normalise(field.type, typeof text === 'string' ? withoutNul(text) : '', context);
         values[field.name] = value;
         if (isBlankValue(value)) {
           if (field.required) reasons.push(`${field.name} is required`);
@@ -71,6 +71,11 @@ export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, Field
       return { values, fields: stored, accepted, reasons: unique(reasons), keys };
     },
   };
+}
+
+// No lead value means a NUL character, and PostgreSQL text cannot hold one: it would fail the whole batch.
+function withoutNul(text: string): string {
+  return text.includes('\u0000') ? text.replaceAll('\u0000', '') : text;
 }
 
 function unique(items: string[]): string[] {

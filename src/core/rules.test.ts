@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { normalise, type FieldType, type FieldValue } from './field-types.js';
-import { OPERATORS, evaluateRule, evaluateRuleSet, type Operator, type Rule } from './rules.js';
+import { OPERATORS, compilePattern, describeFailure, evaluateRule, evaluateRuleSet, type Operator, type Rule } from './rules.js';
 
 function values(entries: Record<string, [FieldType, string]>): Record<string, FieldValue> {
   return Object.fromEntries(Object.entries(entries).map(([name, [type, raw]]) => [name, normalise(type, raw, { phoneRegion: 'US' })]));
@@ -69,6 +69,22 @@ describe('every operator', () => {
     expect(check('first_name', 'matches pattern', '^mar')).toBe(true);
     expect(check('first_name', 'matches pattern', '^x')).toBe(false);
     expect(check('first_name', 'does not match pattern', '\\d')).toBe(true);
+  });
+  it('matches patterns in linear time: a catastrophic pattern on a long input answers at once', () => {
+    // A backtracking engine takes exponential time here (30 characters took seconds): the test would time out.
+    const long = normalise('string', `${'a'.repeat(5000)}!`, { phoneRegion: 'US' });
+    expect(evaluateRule({ field: 'value', op: 'matches pattern', value: '^(a+)+$' }, long)).toBe(false);
+    expect(evaluateRule({ field: 'value', op: 'does not match pattern', value: '^(a|aa)+$' }, long)).toBe(true);
+    expect(evaluateRule({ field: 'value', op: 'matches pattern', value: '^(A+)+!$' }, long)).toBe(true);
+  });
+  it('refuses to compile what RE2 does not support, and fails a rule holding such a pattern with a reason', () => {
+    expect(() => compilePattern('(a)\\1')).toThrow(/invalid escape sequence/);
+    expect(() => compilePattern('(?=a)')).toThrow();
+    const value = normalise('string', 'aa', { phoneRegion: 'US' });
+    expect(evaluateRule({ field: 'x', op: 'matches pattern', value: '(a)\\1' }, value)).toBe(false);
+    expect(evaluateRule({ field: 'x', op: 'does not match pattern', value: '(a)\\1' }, value)).toBe(false);
+    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '(a)\\1' })).toMatch(/^x cannot be checked: the flow's pattern is not supported/);
+    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '^a' })).toBe('x does not match the required pattern');
   });
   it('includes / does not include', () => {
     expect(check('notes', 'includes', 'AFTER')).toBe(true);

@@ -1,3 +1,4 @@
+import { RE2JS } from 're2js';
 import { isBlankValue, type FieldValue, type Scalar } from './field-types.js';
 
 /** Acceptance-criteria operators, as LeadConduit names them. */
@@ -101,16 +102,37 @@ function compare(left: Scalar, right: unknown): number | undefined {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-const patternCache = new Map<string, RegExp>();
+// Patterns come from flow definitions, and a backtracking engine (RegExp) can take exponential time on
+// some of them ("^(a+)+$"), blocking the process for every lead. RE2 matches in time linear in the input;
+// it has no backreferences or lookarounds, which a flow is told about when it is saved.
+const patternCache = new Map<string, RE2JS>();
 
-function pattern(source: unknown): RegExp {
+/**
+ * Compiles a rule's pattern (RE2 syntax, case-insensitive); throws an Error saying why when the engine
+ * cannot compile it. Flows are checked with it when saved.
+ */
+export function compilePattern(source: unknown): RE2JS {
   const key = String(source);
   let regex = patternCache.get(key);
   if (!regex) {
-    regex = new RegExp(key, 'i');
+    regex = RE2JS.compile(key, RE2JS.CASE_INSENSITIVE);
     patternCache.set(key, regex);
   }
   return regex;
+}
+
+// A flow saved before patterns were checked may hold one RE2 refuses (a lookahead): such a rule fails
+// either way, with its own reason, rather than failing the whole batch.
+function patternMatches(source: unknown, subject: Scalar): boolean | undefined {
+  try {
+    return compilePattern(source).test(String(subject));
+  } catch {
+    return undefined;
+  }
+}
+
+function usablePattern(source: unknown): boolean {
+  return patternMatches(source, '') !== undefined;
 }
 
 /** Evaluates one rule: the field's normal value if it parsed, its raw text otherwise. */
@@ -147,9 +169,9 @@ export function evaluateRule(rule: Rule, value: FieldValue | undefined): boolean
       return !blank && (compare(subject, low) ?? -1) >= 0 && (compare(subject, high) ?? 1) <= 0;
     }
     case 'matches pattern':
-      return !blank && pattern(rule.value).test(String(subject));
+      return !blank && patternMatches(rule.value, subject) === true;
     case 'does not match pattern':
-      return blank || !pattern(rule.value).test(String(subject));
+      return blank ? usablePattern(rule.value) : patternMatches(rule.value, subject) === false;
     case 'includes':
       return !blank && comparable(subject).includes(comparable(rule.value));
     case 'does not include':
@@ -199,9 +221,9 @@ export function describeFailure(rule: Rule, value?: FieldValue): string {
       return `${field} must be between ${String(low)} and ${String(high)}`;
     }
     case 'matches pattern':
-      return `${field} does not match the required pattern`;
     case 'does not match pattern':
-      return `${field} matches a forbidden pattern`;
+      if (!usablePattern(rule.value)) return `${field} cannot be checked: the flow's pattern is not supported (save the flow again to see why)`;
+      return rule.op === 'matches pattern' ? `${field} does not match the required pattern` : `${field} matches a forbidden pattern`;
     case 'includes':
       return `${field} must include "${String(rule.value)}"`;
     case 'does not include':

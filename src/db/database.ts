@@ -21,6 +21,7 @@ import * as initial from './migrations/0001-initial.js';
 import * as templates from './migrations/0002-templates.js';
 import * as access from './migrations/0003-access.js';
 import * as leadCreationEvents from './migrations/0004-lead-creation-events.js';
+import * as submittedFields from './migrations/0005-submitted-fields.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0002-templates': templates,
   '0003-access': access,
   '0004-lead-creation-events': leadCreationEvents,
+  '0005-submitted-fields': submittedFields,
 };
 
 const migrationProvider: MigrationProvider = {
@@ -152,9 +154,13 @@ export function openSqlite<T>(file: string): { db: Kysely<T>; rowWriter: RowWrit
 }
 
 function openPostgresStore(databaseUrl: string): Store {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  // An idle client's error (a restarted server) must not crash the process; the next query reports it.
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+  // A connection the server ends (restart, pg_terminate_backend) emits 'error' on its client: on an idle
+  // client the pool's handler sees it; on a checked-out one (between a transaction's statements) only the
+  // client does, and an unhandled 'error' event would end the process. The query in flight fails with the
+  // same error, the caller answers 503, and the pool discards the dead client when it is released.
   pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', rowWriter: null, close: () => db.destroy() };
 }

@@ -76,6 +76,8 @@ export interface EventTable {
   raw_row: string | null;
   /** For updated leads: the fields before the update (JSON), so an import can be reverted. */
   previous: string | null;
+  /** For submissions that updated or merged into a stored lead: the normalised values they carried (JSON). */
+  fields: string | null;
   duration_us: number;
   created_at: string;
 }

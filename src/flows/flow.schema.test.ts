@@ -39,7 +39,18 @@ describe('parseFlowDefinition', () => {
     expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'is shiny' }] } })[0]).toMatch(/^acceptance/);
     expect(problemsOf({ ...example, fields: [...example.fields, { name: 'color', type: 'choice' }] })).toEqual(['fields.7.choices: a choice field needs choices']);
     expect(problemsOf({ ...example, fields: [...example.fields, { name: 'email' }] })).toEqual(['fields.7.name: "email" is defined twice']);
-    expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'matches pattern', value: '(' }] } })).toEqual(['acceptance.0.value: not a valid regular expression']);
+    expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'matches pattern', value: '(' }] } })).toEqual([
+      'acceptance.0.value: the pattern "(" of rule "email matches pattern" cannot be used: missing closing ): `(` (patterns use RE2 syntax: no backreferences or lookarounds)',
+    ]);
+  });
+  it('refuses patterns the linear-time engine cannot run (backreferences, lookarounds), naming the rule', () => {
+    const sources = [{ id: 'acme', acceptance: { any: [{ field: 'email', op: 'does not match pattern', value: '^(?!x)' }] } }];
+    const problems = problemsOf({ ...example, acceptance: { all: [{ field: 'first_name', op: 'matches pattern', value: '(a)\\1' }] }, sources });
+    expect(problems).toEqual([
+      'acceptance.0.value: the pattern "(a)\\\\1" of rule "first_name matches pattern" cannot be used: invalid escape sequence: `\\1` (patterns use RE2 syntax: no backreferences or lookarounds)',
+      expect.stringMatching(/^sources\.0\.acceptance\.0\.value: the pattern "\^\(\?!x\)" of rule "email does not match pattern" cannot be used: /),
+    ]);
+    expect(parseFlowDefinition({ ...example, acceptance: { all: [{ field: 'first_name', op: 'matches pattern', value: '^(a+)+$' }] } }).acceptance).toBeDefined();
   });
   it('refuses nesting deeper than one level', () => {
     const deep = { all: [{ any: [{ all: [{ field: 'email', op: 'is not blank' }] }] }] };

@@ -2,10 +2,11 @@ import { z } from 'zod';
 import { standardField } from '../core/catalogue.js';
 import { FIELD_TYPES, type Choice } from '../core/field-types.js';
 import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
-import { OPERATORS, isRuleSet, type RuleOrSet, type RuleSet } from '../core/rules.js';
+import { OPERATORS, compilePattern, isRuleSet, type Rule, type RuleOrSet, type RuleSet } from '../core/rules.js';
 import { AppError } from '../errors.js';
 
-const identifier = z
+/** Flow and source ids: what flow files accept, safe in URLs, file names and shell examples. */
+export const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
 
@@ -108,11 +109,8 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
       if (isRuleSet(member)) checkRules(member, `${where}.${index}`);
       else if (!names.has(member.field)) problems.push(`${where}.${index}.field: "${member.field}" is not a field of this flow`);
       else if (member.op.includes('pattern')) {
-        try {
-          new RegExp(String(member.value));
-        } catch {
-          problems.push(`${where}.${index}.value: not a valid regular expression`);
-        }
+        const problem = patternProblem(member);
+        if (problem) problems.push(`${where}.${index}.value: ${problem}`);
       }
     });
   };
@@ -142,6 +140,19 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
     sources: definition.sources.map((source) => ({ id: source.id, name: source.name ?? source.id, acceptance: source.acceptance })),
     webhook: definition.webhook,
   };
+}
+
+// Patterns run on RE2 (linear time, see core/rules.ts): a pattern it cannot compile is refused here, naming
+// the rule and the engine's reason, rather than failing every lead later.
+function patternProblem(rule: Rule): string | undefined {
+  try {
+    compilePattern(rule.value);
+    return undefined;
+  } catch (error) {
+    // RE2JS quotes the expression with the case-insensitive flag it was given as `(?i)`: not the user's text.
+    const why = String((error as Error).message).replace(/^error parsing regexp: /, '').replace('`(?i)', '`');
+    return `the pattern ${JSON.stringify(String(rule.value))} of rule "${rule.field} ${rule.op}" cannot be used: ${why} (patterns use RE2 syntax: no backreferences or lookarounds)`;
+  }
 }
 
 function invalid(origin: string, problems: string[]): AppError {

@@ -4,15 +4,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { authenticate } from '../auth/auth.service.js';
-import { hashSecret } from '../auth/secrets.js';
+import { AuthThrottle } from '../auth/throttle.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FlowCache } from '../flows/flow-cache.js';
 import { SubmissionQueue } from '../leads/submission-queue.js';
-import { bearerToken } from './auth-context.js';
-import { errorHandler, notFoundHandler } from './errors.js';
+import { authenticateRequest, principalKey, type Access } from './auth-context.js';
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
+import { rejectNulCharacters } from './input-guards.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { dataRoutes } from './routes/data.routes.js';
 import { submitRoutes } from './routes/submit.routes.js';
@@ -26,7 +26,8 @@ const BODY_LIMIT = 1024 * 1024;
 
 /**
  * Builds the Fastify app (server.ts listens, tests use inject()): one error shape, zod-validated routes that
- * also generate the OpenAPI document at /docs, bearer authentication, per-key rate limits, closed CORS.
+ * also generate the OpenAPI document at /docs, access declared per route and enforced before the body is
+ * read, per-principal rate limits, closed CORS.
  */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
@@ -34,6 +35,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -47,22 +50,23 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
 
-  app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
-    const token = bearerToken(request);
-    if (token) request.principal = await authenticate(store, token);
+  // The OpenAPI pages are public; every other route states its access, and one that does not is admin-only.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...route.config, access: 'public' satisfies Access };
   });
+  const throttle = new AuthThrottle(config.authFailuresPerMinute);
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => authenticateRequest(request, store, throttle));
+  app.addHook('preValidation', async (request) => rejectNulCharacters(request));
 
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
-    // Per API key (hashed, so keys never sit in memory in clear), per address without one.
-    keyGenerator: (request) => {
-      const header = request.headers.authorization;
-      return header ? `key:${hashSecret(header)}` : `ip:${request.ip}`;
-    },
+    // Per authenticated principal (however its header was spelled), per address without one.
+    keyGenerator: (request) => (request.principal ? principalKey(request.principal) : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => {
-      const error = new AppError('rate_limited', `rate limit exceeded: ${context.max} requests a minute; retry in ${Math.ceil(context.ttl / 1000)} s`);
+      const retryAfterSeconds = Math.ceil(context.ttl / 1000);
+      const error = new AppError('rate_limited', `rate limit exceeded: ${context.max} requests a minute; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
       (error as AppError & { statusCode: number }).statusCode = 429;
       return error;
     },
@@ -78,18 +82,33 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { schema: { hide: true } }, async () => {
+  app.get('/health', { schema: { hide: true }, config: { access: 'public' } }, async () => {
     await store.db.selectFrom('flows').select('id').limit(1).execute();
     return { status: 'ok', store: store.dialect };
   });
-  app.get('/', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
     reply.type('text/html; charset=utf-8');
     return '<!doctype html><title>Leadport</title><h1>Leadport</h1><p>The web UI is on its way. The API is documented at <a href="/docs">/docs</a>; <a href="/health">/health</a> answers.</p>';
   });
 
-  const routeDeps = { config, store, flows: new FlowCache(store), submissions: new SubmissionQueue(store) };
+  const routeDeps = {
+    config,
+    store,
+    flows: new FlowCache(store),
+    submissions: new SubmissionQueue(store),
+    throttle,
+    publicUrl: () => config.publicUrl ?? listenUrl(app, config),
+  };
   await app.register(submitRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(dataRoutes(routeDeps));
   return app;
+}
+
+/** The URL the server listens on (before it listens: the configured host and port). Never the Host header. */
+export function listenUrl(app: FastifyInstance, config: Config): string {
+  const address = app.server.listening ? app.server.address() : null;
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return `http://${host}:${port}`;
 }

@@ -2,18 +2,15 @@ import { ensureFirstAdmin } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { startMaintenance } from '../maintenance.js';
-import { createApp } from './app.js';
+import { createApp, listenUrl } from './app.js';
 
-/** Creates the first admin if configured, starts the HTTP server on HOST:PORT, and returns its URL. */
+/** Creates the first admin if configured, starts the HTTP server on HOST:PORT, and returns its public URL. */
 export async function startServer(config: Config, store: Store): Promise<{ url: string; firstAdmin: string | null; stop: () => Promise<void> }> {
   const admin = await ensureFirstAdmin(store, config);
   const app = await createApp({ config, store });
   await app.listen({ host: config.host, port: config.port });
   const stopMaintenance = startMaintenance(store, (error) => app.log.error({ err: error }, 'maintenance failed'));
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { url: `http://${host}:${port}`, firstAdmin: admin?.email ?? null, stop: async () => {
+  return { url: config.publicUrl ?? listenUrl(app, config), firstAdmin: admin?.email ?? null, stop: async () => {
       stopMaintenance();
       await app.close();
     },

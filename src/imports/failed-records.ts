@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import { once } from 'node:events';
-import Papa from 'papaparse';
+import { safeCsvLines } from '../core/csv-safety.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { findFailedRows, findImport } from './import.repository.js';
@@ -9,7 +9,7 @@ const PAGE = 5000;
 
 /**
  * Writes an import's failed rows as CSV: the original columns, then `error` (the reason). Cells that a
- * spreadsheet would run as a formula (= + - @ TAB CR first) are neutralised here, on export only; stored
+ * spreadsheet would run as a formula are neutralised here (core/csv-safety), on export only; stored
  * values stay as they came. Rows are read page by page, so a large report never sits in memory. The file
  * re-imports with the same mapping. Returns the number of rows written.
  */
@@ -17,7 +17,7 @@ export async function writeFailedRecords(store: Store, importId: string, out: Wr
   const row = await findImport(store.db, importId);
   if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`, { importId });
   const headers = JSON.parse(row.columns) as string[];
-  await write(out, Papa.unparse([headers.concat('error')], { escapeFormulae: true, newline: '\r\n' }) + '\r\n');
+  await write(out, safeCsvLines([headers.concat('error')]));
   let written = 0;
   let after = 0;
   while (true) {
@@ -29,7 +29,7 @@ export async function writeFailedRecords(store: Store, importId: string, out: Wr
       // A ragged row keeps its extra cells after the error, so nothing the user sent is lost.
       return headers.map((_, index) => original[index] ?? '').concat(event.reason ?? '', original.slice(headers.length));
     });
-    await write(out, Papa.unparse(lines, { escapeFormulae: true, newline: '\r\n' }) + '\r\n');
+    await write(out, safeCsvLines(lines));
     written += page.length;
     after = page[page.length - 1]?.row_number ?? after;
     if (page.length < PAGE) break;

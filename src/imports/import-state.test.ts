@@ -19,4 +19,10 @@ describe('import state transitions', () => {
     expect(finalState(0)).toBe('completed');
     expect(finalState(3)).toBe('completed_with_errors');
   });
+  it('lets an interrupted import (processing) become cancelled, keeping what it committed, and be reverted later', () => {
+    // The CLI's SIGINT/SIGTERM stop (docs/decisions.md): cancelled, not failed, which cannot be reverted.
+    expect(canTransition('processing', 'cancelled')).toBe(true);
+    expect(canTransition('cancelled', 'reverted')).toBe(true);
+    expect(canTransition('failed', 'reverted')).toBe(false);
+  });
 });

@@ -4,8 +4,10 @@ import type { FlowSpec } from '../core/flow-spec.js';
 import { newId } from '../core/ids.js';
 import type { ColumnMapping } from '../core/mapping.js';
 import { compileFlow, type FieldHints } from '../core/pipeline.js';
+import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../db/database.js';
-import { isAppError } from '../errors.js';
+import { isTransientStorageError } from '../db/transient.js';
+import { AppError, isAppError } from '../errors.js';
 import { requireFlow, requireSource } from '../flows/flow.service.js';
 import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
 import type { TabularFile } from '../ingest/tabular.js';
@@ -14,7 +16,7 @@ import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from 
 import { assertImportable, planMapping } from './column-mapping.js';
 import { evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
 import { finalState, type ImportState } from './import-state.js';
-import { finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts } from './import.repository.js';
+import { findImport, finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts, type ImportRow } from './import.repository.js';
 
 export interface ImportRequest {
   readonly file: string;
@@ -30,6 +32,11 @@ export interface ImportRequest {
   readonly template?: string;
   readonly startedBy?: string;
   readonly onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Aborting stops the import between batches: what is committed stays, the import becomes `cancelled` and
+   * runImport throws ImportInterrupted. The abort reason (a string: "SIGTERM") names the cause.
+   */
+  readonly signal?: AbortSignal;
 }
 
 export interface ImportProgress extends ImportCounts {
@@ -50,11 +57,26 @@ export interface ImportSummary {
 
 const WORKER_MIN_BYTES = 6 * 1024 * 1024;
 
+// Waits before each retry of a batch that met a transient storage error (a lost PostgreSQL connection,
+// SQLITE_BUSY): about 8 s in all for the database to come back before the import gives up.
+const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+
+/** Thrown by runImport when its signal stopped it; the message says where and what was kept. */
+export class ImportInterrupted extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImportInterrupted';
+  }
+}
+
 /**
  * Imports a lead file: every row runs through the same pipeline as a real-time submission, in batches of
  * `config.batchSize` rows, each batch one transaction that also records the import's progress. A file that
  * turns out to be unreadable part-way is undone (created leads removed, updated leads restored) and the
- * import marked failed, so nothing stored before is changed by it.
+ * import marked failed, so nothing stored before is changed by it. A batch that meets a transient storage
+ * error is tried again a few times; if the database stays away the import is undone and marked failed
+ * once it answers, and a one-line storage_unavailable error is thrown. Aborting `request.signal` stops
+ * after the batch in progress (see ImportRequest.signal).
  */
 export async function runImport(store: Store, config: Config, request: ImportRequest): Promise<ImportSummary> {
   const startedAt = Date.now();
@@ -134,25 +156,32 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     batches = evaluateBatches(file, input);
   }
 
+  let interrupted = false;
   try {
     for await (const { submissions, lastRow, fractionRead } of batches) {
+      // Batches can follow each other in microtasks only (SQLite answers synchronously, the worker runs
+      // ahead), which starves the event loop: signals, timers, and in `serve` every request, would wait
+      // for the whole file. One turn of the loop per batch lets them in.
+      await nextTurn();
+      // Checked before each batch, so a stop request waits for at most the batch being written.
+      if (request.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
       if (dryRunLedger) {
         const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
         counts = tallied(counts, plan.results, lastRow);
       } else {
-        // The counts are saved in the batch's transaction but kept only once it committed: a retried
-        // transaction (a lost duplicate-key race) must not count its rows twice.
-        const plan = await storeBatch(store, context, submissions, (trx, attempt) => saveProgress(trx, importId, tallied(counts, attempt.results, lastRow)));
-        counts = tallied(counts, plan.results, lastRow);
+        counts = await commitBatch(store, importId, context, submissions, lastRow, counts);
       }
       request.onProgress?.({ ...counts, fractionRead });
     }
   } catch (error) {
-    if (!dryRun) await abandonImport(store, importId, error, startedAt);
-    throw error;
+    throw await failImport(store, dryRun ? null : importId, error, startedAt);
   } finally {
     await dryRunLedger?.close();
   }
+  if (interrupted) throw await interruptImport(store, dryRun ? null : importId, String(request.signal?.reason), counts, startedAt);
   const status = finalState(counts.failed);
   const durationMs = Date.now() - startedAt;
   if (!dryRun) {
@@ -160,6 +189,40 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   }
   const { total, created, updated, failed, duplicates } = counts;
   return { importId, status, total, created, updated, failed, duplicates, durationMs };
+}
+
+/**
+ * Stores one batch with its progress row in one transaction, trying again after a transient storage error.
+ * A connection lost during COMMIT leaves unknown whether the batch committed: the progress row tells, so
+ * a committed batch is never stored twice.
+ */
+async function commitBatch(store: Store, importId: string, context: BatchContext, submissions: SubmissionBatch['submissions'], lastRow: number, counts: ImportCounts): Promise<ImportCounts> {
+  return retrying(async (attempt) => {
+    const saved = attempt > 0 ? await findImport(store.db, importId) : undefined;
+    if (saved && saved.committed_rows >= lastRow) return countsOf(saved);
+    // The counts are saved in the batch's transaction but kept only once it committed: a retried
+    // transaction (a lost duplicate-key race) must not count its rows twice.
+    const plan = await storeBatch(store, context, submissions, (trx, planned) => saveProgress(trx, importId, tallied(counts, planned.results, lastRow)));
+    return tallied(counts, plan.results, lastRow);
+  });
+}
+
+/** Runs an operation, again after each transient storage error, waiting RETRY_DELAYS_MS between tries. */
+async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation(attempt);
+    } catch (error) {
+      const wait = RETRY_DELAYS_MS[attempt];
+      if (wait === undefined || !isTransientStorageError(error)) throw error;
+      await delay(wait);
+    }
+  }
+}
+
+function countsOf(row: ImportRow): ImportCounts {
+  const { total, created, updated, failed, duplicates, committed_rows } = row;
+  return { total, created, updated, failed, duplicates, committed_rows };
 }
 
 /** The import's counts after a batch's results. */
@@ -195,8 +258,34 @@ export function columnHints(file: TabularFile, flow: FlowSpec, mapping: readonly
   return hints;
 }
 
-async function abandonImport(store: Store, importId: string, error: unknown, startedAt: number): Promise<void> {
+/**
+ * Undoes a failed import and marks it failed (retried while the database is away), then returns the error
+ * to throw: the original, or for a lost database a one-line storage_unavailable error saying what became
+ * of the import (no stack trace to a user for an outage).
+ */
+async function failImport(store: Store, importId: string | null, error: unknown, startedAt: number): Promise<unknown> {
   const message = (isAppError(error) ? error.message : String((error as Error)?.message ?? error)).slice(0, 2000);
-  await store.db.transaction().execute((trx) => undoImportWrites(trx, importId, true));
-  await finishImport(store.db, importId, 'failed', { error: message, finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt });
+  let marked = true;
+  if (importId) {
+    try {
+      await retrying(async () => {
+        await store.db.transaction().execute((trx) => undoImportWrites(trx, importId, true));
+        await finishImport(store.db, importId, 'failed', { error: message, finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt });
+      });
+    } catch (markError) {
+      if (!isTransientStorageError(markError)) throw markError;
+      marked = false;
+    }
+  }
+  if (!isTransientStorageError(error)) return error;
+  const outcome = !importId ? 'nothing was stored' : marked ? `import ${importId} is marked failed and what it stored is removed` : `import ${importId} is left processing: the database did not answer to mark it failed`;
+  return new AppError('storage_unavailable', `the database connection was lost and did not come back (${message.split('\n')[0]}); ${outcome}`);
+}
+
+/** Marks an import stopped by its signal `cancelled`, keeping its committed batches; returns the error to throw. */
+async function interruptImport(store: Store, importId: string | null, cause: string, counts: ImportCounts, startedAt: number): Promise<ImportInterrupted> {
+  const where = `interrupted by ${cause} at row ${counts.committed_rows}; ${counts.total} rows committed`;
+  if (!importId) return new ImportInterrupted(`dry run ${where.replace('committed', 'checked')}`);
+  await finishImport(store.db, importId, 'cancelled', { error: where, finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt });
+  return new ImportInterrupted(`import ${importId} ${where}; it is marked cancelled`);
 }

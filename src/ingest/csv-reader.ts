@@ -1,14 +1,16 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import Papa from 'papaparse';
-import { fileError } from '../errors.js';
+import { fileError, isAppError } from '../errors.js';
+import { CsvLimitStream } from './csv-limits.js';
+import { rowLimitError } from './limits.js';
 import type { RawRecord } from './tabular.js';
 
 export interface CsvReadOptions {
   /** A decoded text stream (the caller handles bytes, encodings and the BOM). */
   readonly text: Readable;
   readonly fileName: string;
-  /** A single-character delimiter; papaparse guesses when omitted. */
-  readonly delimiter?: string;
+  /** A single-character delimiter. */
+  readonly delimiter: string;
   /** Lines to skip before the first record (Excel's `sep=;` line). */
   readonly skipLines?: number;
 }
@@ -18,7 +20,9 @@ export interface CsvReadOptions {
  * stream, not to papaparse (its pause() loses the completion callback at the end of a stream): while a
  * parsed batch waits for the consumer, no more text is read, so memory does not grow with the file. Each
  * record carries its record number and the physical line it starts on (quoted fields may span lines). An
- * unterminated quote is a file-level error naming the line and column where the quote opened.
+ * unterminated quote is a file-level error naming the line and column where the quote opened. A record
+ * past READ_LIMITS (too many columns, a cell or the record too long) is a file-level error too, raised
+ * while the text streams (CsvLimitStream) and checked again on each record as papaparse produces it.
  */
 export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<RawRecord[]> {
   const queue: RawRecord[][] = [];
@@ -37,8 +41,10 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
     resolve?.();
   };
 
-  Papa.parse<string[]>(options.text, {
-    delimiter: options.delimiter ?? '',
+  // Errors of the text stream (a limit crossed, a read error) reach papaparse's error callback via `text`.
+  const text = pipeline(options.text, new CsvLimitStream(options.fileName, options.delimiter), () => undefined);
+  Papa.parse<string[]>(text, {
+    delimiter: options.delimiter,
     skipEmptyLines: false,
     chunk(results, parser) {
       if (failure) return;
@@ -59,12 +65,14 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
           failure = fileError('file_malformed', { file: options.fileName, line, column: `${cells.length}` }, 'a quoted field is never closed (unclosed quote)');
           break;
         }
+        failure = rowLimitError(cells, { file: options.fileName, line }, String);
+        if (failure) break;
         batch.push({ cells, recordNumber, line });
         line += 1 + countLineBreaks(cells, newline);
       }
       if (batch.length > 0) {
         queue.push(batch);
-        options.text.pause();
+        text.pause();
       }
       if (failure) parser.abort();
       notify();
@@ -74,7 +82,7 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
       notify();
     },
     error(error: Error) {
-      failure = fileError('file_unreadable', { file: options.fileName }, error.message);
+      failure = isAppError(error) ? error : fileError('file_unreadable', { file: options.fileName }, error.message);
       notify();
     },
   });
@@ -89,13 +97,13 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
       if (failure) throw failure;
       if (finished) return;
       const waiting = new Promise<void>((resolve) => (wake = resolve));
-      options.text.resume();
+      text.resume();
       await waiting;
     }
   } finally {
     if (!finished) {
       parserRef?.abort();
-      options.text.destroy();
+      text.destroy();
     }
   }
 }

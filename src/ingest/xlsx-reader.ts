@@ -1,7 +1,12 @@
+import path from 'node:path';
+import type { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { fileError } from '../errors.js';
+import { fileError, type FileLocation } from '../errors.js';
+import { columnLetters, READ_LIMITS, rowLimitError, tooManyColumns } from './limits.js';
 import { SharedStrings } from './shared-strings.js';
 import { dateText, type RawRecord } from './tabular.js';
+import { WORKBOOK_LIMITS } from './zip-guard.js';
+import { WorkbookParts, type InflateLimits } from './zip-parts.js';
 
 const BATCH = 500;
 
@@ -12,135 +17,117 @@ export interface XlsxReadOptions {
   readonly sheet?: string | undefined;
   /** Told the workbook's sheet names and the chosen one, as soon as they are known. */
   readonly onSheets?: (names: string[], chosen: string) => void;
+  /** WORKBOOK_LIMITS unless a test needs smaller ones. */
+  readonly limits?: InflateLimits;
 }
 
 interface SheetModel {
   name: string;
-  state?: string;
+  rId?: string;
 }
 
-/** What WorkbookReader.parse() yields: worksheets and hyperlinks as events, shared strings as below. */
-interface ReaderEvent {
-  eventType?: string;
-  value?: unknown;
-  index?: unknown;
-  text?: unknown;
+interface Relationship {
+  Id: string;
+  Target: string;
 }
 
 /**
- * The text of a shared string yielded by parse(), or undefined for other events. exceljs 4.4 yields shared
- * strings bare ({ index, text }) where its own read() expects { eventType: 'shared-strings', value };
- * both shapes are accepted, in table order.
+ * The part parsers of exceljs's WorkbookReader, which its parse() calls on the entries of a zip it unzips
+ * as a stream. They are called here on parts read from the zip's directory instead (see readXlsxRecords).
  */
-function sharedStringText(event: ReaderEvent): unknown {
-  if (event.eventType === 'shared-strings') return (event.value as { text?: unknown } | undefined)?.text;
-  if (event.eventType === undefined && typeof event.index === 'number') return event.text;
-  return undefined;
+interface PartParsers {
+  _parseRels(stream: Readable): Promise<void>;
+  _parseWorkbook(stream: Readable): Promise<void>;
+  _parseStyles(stream: Readable): Promise<void>;
+  _parseSharedStrings(stream: Readable): AsyncGenerator<{ index: number; text: unknown }>;
+  _parseWorksheet(stream: Readable, sheetNo: string): Generator<{ value: ExcelJS.stream.xlsx.WorksheetReader }>;
+  readonly workbookRels?: Relationship[];
+  readonly model?: { sheets?: SheetModel[] };
 }
 
+const PARTS = { rels: 'xl/_rels/workbook.xml.rels', workbook: 'xl/workbook.xml', styles: 'xl/styles.xml', strings: 'xl/sharedStrings.xml' };
+
 /**
- * Streams one sheet of an XLSX workbook with exceljs's WorkbookReader, so memory does not grow with the
- * sheet. Cells come out as the text a user saw: dates as yyyy-mm-dd (1900 and 1904 systems), numbers
- * without exponent notation, zero-padded number formats (ZIP codes) padded, text cells as they are.
- * Shared strings are emitted rather than cached by exceljs and kept in a compact table (SharedStrings);
- * exceljs then parks each sheet in a temporary file and reads it after the rest of the zip. So the sheet
- * list, the styles (number formats make dates) and the whole table are known before any row is read,
- * whatever order the zip holds them in: with exceljs's cache, a sheet met after the shared strings but
- * before the workbook part failed to read.
+ * Streams one sheet of an XLSX workbook with exceljs's parsers, so memory does not grow with the sheet.
+ * Cells come out as the text a user saw: dates as yyyy-mm-dd (1900 and 1904 systems), numbers without
+ * exponent notation, zero-padded number formats (ZIP codes) padded, text cells as they are.
+ *
+ * exceljs's WorkbookReader.parse() unzips the file as a stream and parks each sheet met before the
+ * workbook part and shared strings in a temporary file, inflated whole: a zip bomb filled TMPDIR and the
+ * heap, and its streaming unzip loses a zip's last entry now and then (exceljs issue #3064). Here the parts
+ * are opened from the zip's directory (WorkbookParts, which meters every byte inflated) in the order they
+ * are needed: relationships, workbook, styles, shared strings, then only the chosen sheet, streamed
+ * directly; nothing is written to disk but a large shared-strings table (SharedStrings), removed on every
+ * way out. Rows wider than READ_LIMITS are refused before they are expanded into arrays.
  */
 export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
-  for (let attempt = 1; ; attempt++) {
-    let started = false;
-    try {
-      for await (const batch of readSheetOnce(options)) {
-        started = true;
-        yield batch;
-      }
-      return;
-    } catch (error) {
-      if (started || attempt >= 3 || !lostWorkbookPart(error)) throw error;
-    }
-  }
-}
-
-/**
- * exceljs's streaming reader sometimes loses a zip's last entry (exceljs issue #3064, open). When that
- * entry is the workbook part, as exceljs's own writer stores it, reading a sheet fails with "Cannot read
- * properties of undefined (reading 'sheets')" before any row: seen in 1 of ~235 reads of a small workbook
- * on Node 20, more often on newer Node. The read is simply tried again.
- */
-function lostWorkbookPart(error: unknown): boolean {
-  const message = (error as { message?: string })?.message ?? '';
-  return message.includes("(reading 'sheets')");
-}
-
-async function* readSheetOnce(options: XlsxReadOptions): AsyncGenerator<RawRecord[]> {
-  const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
-    sharedStrings: 'emit',
-    styles: 'cache',
-    hyperlinks: 'ignore',
-    worksheets: 'emit',
-    entries: 'ignore',
-  });
+  const parts = await WorkbookParts.open(options.file, options.fileName, options.limits ?? WORKBOOK_LIMITS);
   const strings = new SharedStrings();
-  let announced = false;
-  let chosen: string | undefined;
-  let found = false;
   try {
-    for await (const event of reader.parse() as unknown as AsyncIterable<ReaderEvent>) {
-      const shared = sharedStringText(event);
-      if (shared !== undefined) {
-        strings.add(cellText(shared));
-        continue;
-      }
-      if (event.eventType !== 'worksheet') continue;
-      const worksheet = event.value as ExcelJS.stream.xlsx.WorksheetReader;
-      const sheets = ((reader as unknown as { model?: { sheets?: SheetModel[] } }).model?.sheets ?? []).map((sheet) => sheet.name);
-      if (!announced) {
-        chosen = options.sheet ?? sheets[0];
-        if (options.sheet && !sheets.includes(options.sheet)) {
-          throw fileError('file_malformed', { file: options.fileName }, `there is no sheet "${options.sheet}" (sheets: ${sheets.join(', ')})`);
-        }
-        options.onSheets?.(sheets, chosen ?? '');
-        announced = true;
-      }
-      const name = (worksheet as unknown as { name?: string }).name;
-      if (name !== chosen) {
-        await skipSheet(worksheet);
-        continue;
-      }
-      found = true;
-      let batch: RawRecord[] = [];
-      for await (const row of worksheet) {
-        batch.push({ cells: rowCells(row, strings), recordNumber: row.number });
-        if (batch.length >= BATCH) {
-          yield batch;
-          batch = [];
-        }
-      }
-      if (batch.length > 0) yield batch;
-      return;
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, { sharedStrings: 'emit', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit' });
+    const parsers = reader as unknown as PartParsers;
+    await readWorkbookParts(parts, parsers, strings, options.fileName);
+    const sheets = parsers.model?.sheets ?? [];
+    const names = sheets.map((sheet) => sheet.name);
+    const chosen = options.sheet ?? names[0];
+    if (options.sheet && !names.includes(options.sheet)) {
+      throw fileError('file_malformed', { file: options.fileName }, `there is no sheet "${options.sheet}" (sheets: ${names.join(', ')})`);
     }
+    options.onSheets?.(names, chosen ?? '');
+    if (chosen === undefined) return;
+    const part = sheetPart(sheets.find((sheet) => sheet.name === chosen), parsers.workbookRels ?? []);
+    if (!part || !parts.has(part)) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen}" has no data`);
+    const worksheet = parsers._parseWorksheet(await parts.open(part), '').next().value?.value as ExcelJS.stream.xlsx.WorksheetReader;
+    let batch: RawRecord[] = [];
+    for await (const row of worksheet) {
+      batch.push({ cells: rowCells(row, strings, { file: options.fileName, row: row.number }), recordNumber: row.number });
+      if (batch.length >= BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   } catch (error) {
     if ((error as { code?: string }).code === 'file_malformed') throw error;
     throw fileError('file_malformed', { file: options.fileName }, `not a readable Excel workbook (${(error as Error).message})`);
   } finally {
     strings.close();
+    parts.close();
   }
-  if (!announced) options.onSheets?.([], '');
-  if (!found && announced) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen ?? ''}" has no data`);
 }
 
 /**
- * Reads past a sheet that was not chosen. exceljs deletes a parked sheet's temporary file as soon as the
- * next sheet is asked for; a sheet left unread has its file stream still opening then, which fails with
- * ENOENT and no listener, and that crashes the process (seen once in the CLI tests).
+ * Reads the parts a sheet needs: the sheet list, number formats (they make dates) and the shared-strings
+ * table, kept compact in `strings` rather than in exceljs's cache.
  */
-async function skipSheet(worksheet: AsyncIterable<unknown>): Promise<void> {
-  for await (const row of worksheet) void row;
+async function readWorkbookParts(parts: WorkbookParts, parsers: PartParsers, strings: SharedStrings, fileName: string): Promise<void> {
+  if (parts.has(PARTS.rels)) await parsers._parseRels(await parts.open(PARTS.rels));
+  if (parts.has(PARTS.workbook)) await parsers._parseWorkbook(await parts.open(PARTS.workbook));
+  if (parts.has(PARTS.styles)) await parsers._parseStyles(await parts.open(PARTS.styles));
+  if (!parts.has(PARTS.strings)) return;
+  for await (const { index, text } of parsers._parseSharedStrings(await parts.open(PARTS.strings))) {
+    const value = cellText(text);
+    if (value.length > READ_LIMITS.maxCellCharacters) {
+      throw fileError('file_malformed', { file: fileName }, `string ${index + 1} of ${PARTS.strings} holds ${value.length} characters; the limit for a cell is ${READ_LIMITS.maxCellCharacters}`);
+    }
+    strings.add(value);
+  }
 }
 
-function rowCells(row: ExcelJS.Row, strings: SharedStrings): string[] {
+/** The zip part of a sheet, from its relationship's target (relative to xl/, or absolute). */
+function sheetPart(sheet: SheetModel | undefined, rels: readonly Relationship[]): string | undefined {
+  const target = rels.find((rel) => rel.Id === sheet?.rId)?.Target;
+  if (!target) return undefined;
+  return target.startsWith('/') ? path.posix.normalize(target.slice(1)) : path.posix.join('xl', target);
+}
+
+/**
+ * A row's cells as text. exceljs keeps a row's cells sparse, by column, and cellCount is the last column
+ * used: it is checked before row.values expands the row into an array, so one cell at XFD cannot make
+ * 16,384 cells in every row.
+ */
+function rowCells(row: ExcelJS.Row, strings: SharedStrings, where: FileLocation): string[] {
+  if (row.cellCount > READ_LIMITS.maxColumns) throw tooManyColumns({ ...where, column: columnLetters(row.cellCount) }, row.cellCount);
   const values = row.values as unknown[];
   const cells: string[] = [];
   for (let column = 1; column < values.length; column++) {
@@ -149,6 +136,8 @@ function rowCells(row: ExcelJS.Row, strings: SharedStrings): string[] {
     else if (typeof value === 'object' && 'sharedString' in value) cells.push(strings.get((value as { sharedString: number }).sharedString) ?? '');
     else cells.push(cellText(value, row.getCell(column).numFmt));
   }
+  const tooBig = rowLimitError(cells, where, columnLetters);
+  if (tooBig) throw tooBig;
   return cells;
 }
 

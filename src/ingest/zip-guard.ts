@@ -1,16 +1,23 @@
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { fileError } from '../errors.js';
+import { READ_LIMITS } from './limits.js';
+import { entriesOf, openZip } from './zip-parts.js';
 
-/** Limits that keep a crafted workbook from exhausting memory or time before a single row is read. */
+/**
+ * Limits that keep a crafted workbook from exhausting memory or time. The guard checks what the zip declares
+ * before anything is parsed; the XLSX reader enforces the inflation limits again on the bytes it actually
+ * inflates (WorkbookParts), since a zip can declare any size.
+ */
 export const WORKBOOK_LIMITS = Object.freeze({
   maxEntries: 10_000,
-  /** Sum of every entry's declared inflated size. */
+  /** Inflated bytes of the whole workbook: declared, for every part; actual, for the parts the reader reads. */
   maxInflatedBytes: 1024 * 1024 * 1024,
-  /** Inflated/compressed ratio allowed for entries over 10 MB inflated (real sheets stay well under 100). */
+  /** Inflated/compressed ratio allowed past 10 MB inflated (real sheets stay well under 100). */
   maxRatio: 250,
-  /** Excel's own sheet limits, and a sane number of columns for a lead file. */
+  ratioFromBytes: 10 * 1024 * 1024,
+  /** Excel's own row limit, and a sane number of columns for a lead file. */
   maxRows: 1_048_576,
-  maxColumns: 2_000,
+  maxColumns: READ_LIMITS.maxColumns,
 });
 
 const HEAD_BYTES = 4096;
@@ -22,8 +29,9 @@ export interface WorkbookInspection {
 
 /**
  * Checks an XLSX (zip) file before it is parsed: entry count, declared inflated size and ratio (zip bombs),
- * DOCTYPE/ENTITY declarations in its XML (entity expansion), and absurd sheet dimensions. Throws a
- * file_malformed error naming the problem.
+ * DOCTYPE/ENTITY declarations in its XML (entity expansion), and absurd declared sheet dimensions. Throws a
+ * file_malformed error naming the problem. Cheap (it inflates 4 KB of each XML part), and only as good as
+ * the sizes the zip declares: the reader meters what it inflates.
  */
 export async function inspectWorkbook(file: string, fileName: string): Promise<WorkbookInspection> {
   const zip = await openZip(file, fileName);
@@ -42,7 +50,7 @@ export async function inspectWorkbook(file: string, fileName: string): Promise<W
         throw refuse(`the workbook inflates to more than ${WORKBOOK_LIMITS.maxInflatedBytes / 1024 / 1024} MB (zip bomb?)`);
       }
       const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
-      if (entry.uncompressedSize > 10 * 1024 * 1024 && ratio > WORKBOOK_LIMITS.maxRatio) {
+      if (entry.uncompressedSize > WORKBOOK_LIMITS.ratioFromBytes && ratio > WORKBOOK_LIMITS.maxRatio) {
         throw refuse(`${entry.fileName} inflates ${Math.round(ratio)} times its size (zip bomb?)`);
       }
       if (!/\.(xml|rels)$/i.test(entry.fileName) || entry.uncompressedSize === 0) continue;
@@ -64,45 +72,6 @@ function checkDimension(head: string, part: string, refuse: (why: string) => Err
   const columns = [...lastColumn.toUpperCase()].reduce((total, letter) => total * 26 + letter.charCodeAt(0) - 64, 0);
   if (lastRow > WORKBOOK_LIMITS.maxRows || columns > WORKBOOK_LIMITS.maxColumns) {
     throw refuse(`${part} claims ${lastRow} rows by ${columns} columns; the limit is ${WORKBOOK_LIMITS.maxRows} rows and ${WORKBOOK_LIMITS.maxColumns} columns`);
-  }
-}
-
-function openZip(file: string, fileName: string): Promise<yauzl.ZipFile> {
-  return new Promise((resolve, reject) => {
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) => {
-      if (error || !zip) reject(fileError('file_malformed', { file: fileName }, `not a readable Excel workbook (${error?.message ?? 'no zip directory'})`));
-      else resolve(zip);
-    });
-  });
-}
-
-async function* entriesOf(zip: yauzl.ZipFile): AsyncGenerator<yauzl.Entry> {
-  while (true) {
-    const entry = await new Promise<yauzl.Entry | null>((resolve, reject) => {
-      const onEntry = (value: yauzl.Entry) => {
-        cleanup();
-        resolve(value);
-      };
-      const onEnd = () => {
-        cleanup();
-        resolve(null);
-      };
-      const onError = (error: Error) => {
-        cleanup();
-        reject(error);
-      };
-      const cleanup = () => {
-        zip.off('entry', onEntry);
-        zip.off('end', onEnd);
-        zip.off('error', onError);
-      };
-      zip.on('entry', onEntry);
-      zip.on('end', onEnd);
-      zip.on('error', onError);
-      zip.readEntry();
-    });
-    if (!entry) return;
-    yield entry;
   }
 }
 

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import Papa from 'papaparse';
+import { safeCsvLines } from '../core/csv-safety.js';
 import type { Scalar } from '../core/field-types.js';
 import type { Store } from '../db/database.js';
 import { findFlowSpec } from '../flows/flow.repository.js';
@@ -51,7 +51,8 @@ export async function exportLeadsJsonLines(store: Store, filter: LeadFilter, out
 /**
  * Writes stored leads as CSV: id, flow_id, source_id, created_at, then one column per field. With a flow
  * filter the columns are that flow's fields in order; otherwise the union of fields seen, in first-seen
- * order, which needs a first pass over the leads.
+ * order, which needs a first pass over the leads. Every cell, headers too, is made safe against formula
+ * injection (core/csv-safety); numbers and E.164 phones stay as they are.
  */
 export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writable): Promise<number> {
   let fieldNames: string[];
@@ -63,11 +64,11 @@ export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writ
     for await (const page of exportedLeads(store, filter)) for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
     fieldNames = [...seen];
   }
-  await write(out, Papa.unparse([['id', 'flow_id', 'source_id', 'created_at', ...fieldNames]], { newline: '\r\n' }) + '\r\n');
+  await write(out, safeCsvLines([['id', 'flow_id', 'source_id', 'created_at', ...fieldNames]]));
   let count = 0;
   for await (const page of exportedLeads(store, filter)) {
-    const rows = page.map((lead) => [lead.id, lead.flowId, lead.sourceId, lead.createdAt, ...fieldNames.map((name) => lead.fields[name] ?? '')]);
-    await write(out, Papa.unparse(rows, { escapeFormulae: true, newline: '\r\n' }) + '\r\n');
+    const rows = page.map((lead) => [lead.id, lead.flowId, lead.sourceId, lead.createdAt, ...fieldNames.map((name) => String(lead.fields[name] ?? ''))]);
+    await write(out, safeCsvLines(rows));
     count += page.length;
   }
   return count;

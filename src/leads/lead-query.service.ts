@@ -1,6 +1,7 @@
+import { sql, type RawBuilder } from 'kysely';
 import type { Principal } from '../auth/auth.service.js';
 import { normalise, type Scalar } from '../core/field-types.js';
-import type { Store } from '../db/database.js';
+import type { Dialect, Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { findFlowSpec } from '../flows/flow.repository.js';
 import type { LeadDetail, LeadListQuery, LeadSummary } from './lead.schema.js';
@@ -11,6 +12,43 @@ function parseJson<T>(text: string | null): T | null {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (ch) => `\\${ch}`);
+}
+
+/**
+ * The values a lead's creator sent: the lead's fields before another source first updated or merged into it
+ * (that update kept them as `previous`), or its fields when no other source ever did. A source is shown
+ * these, never what another source's duplicate added to the stored lead.
+ */
+function creatorFields(lead: 'l' | 'leads'): RawBuilder<string | null> {
+  return sql<string | null>`coalesce((
+    select p.previous from events p
+    where p.lead_id = ${sql.ref(`${lead}.id`)} and p.source_id <> ${sql.ref(`${lead}.source_id`)} and p.previous is not null
+    order by p.created_at, p.id limit 1
+  ), ${sql.ref(`${lead}.fields`)})`;
+}
+
+/** What a source sees of one of its submissions (events joined with their lead as `l`): only its own values. */
+const ownSubmissionFields = sql<string | null>`case
+  when e.action in ('updated', 'merged') then e.fields
+  when l.source_id = e.source_id then ${creatorFields('l')}
+  else null end`;
+
+/**
+ * True when one of the values (not the keys) of a JSON object or array matches a LIKE pattern, on either
+ * dialect: searching "email" must not find every lead that has an email field.
+ */
+function jsonValueLike(dialect: Dialect, json: RawBuilder<string | null>, pattern: string): RawBuilder<boolean> {
+  if (dialect === 'sqlite') {
+    return sql<boolean>`exists (select 1 from json_each(${json}) j where lower(j.value) like ${pattern} escape '\\')`;
+  }
+  return sql<boolean>`exists (
+    select 1 from (select cast(${json} as jsonb) as doc) d,
+    lateral (
+      select value from jsonb_each_text(case when jsonb_typeof(d.doc) = 'object' then d.doc else '{}'::jsonb end)
+      union all
+      select value from jsonb_array_elements_text(case when jsonb_typeof(d.doc) = 'array' then d.doc else '[]'::jsonb end)
+    ) v
+    where lower(v.value) like ${pattern} escape '\\')`;
 }
 
 interface SubmissionRow {
@@ -49,10 +87,13 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
     cursor = { createdAt, id };
   }
 
+  const asSource = principal.kind === 'source';
+  const eventFields = asSource ? ownSubmissionFields : sql<string | null>`l.fields`;
   let events = store.db
     .selectFrom('events as e')
     .leftJoin('leads as l', 'l.id', 'e.lead_id')
-    .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at', 'l.fields'])
+    .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at'])
+    .select(eventFields.as('fields'))
     .orderBy('e.created_at', 'desc')
     .orderBy('e.id', 'desc')
     .limit(query.limit + 1);
@@ -61,15 +102,17 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
   if (query.outcome) events = events.where('e.outcome', '=', query.outcome);
   if (from) events = events.where('e.created_at', '>=', from);
   if (to) events = events.where('e.created_at', '<', to);
-  if (pattern) events = events.where((eb) => eb.or([eb(eb.fn('lower', ['l.fields']), 'like', pattern), eb(eb.fn('lower', ['e.raw_row']), 'like', pattern)]));
+  if (pattern) events = events.where((eb) => eb.or([jsonValueLike(store.dialect, eventFields, pattern), jsonValueLike(store.dialect, sql`e.raw_row`, pattern)]));
   if (cursor) {
     const { createdAt, id } = cursor;
     events = events.where((eb) => eb.or([eb('e.created_at', '<', createdAt), eb.and([eb('e.created_at', '=', createdAt), eb('e.id', '<', id)])]));
   }
 
+  const creationFields = asSource ? creatorFields('leads') : sql<string | null>`leads.fields`;
   let created = store.db
     .selectFrom('leads')
-    .select(['id as event_id', 'id as lead_id', 'flow_id', 'source_id', 'import_id', 'row_number', 'created_at', 'fields'])
+    .select(['id as event_id', 'id as lead_id', 'flow_id', 'source_id', 'import_id', 'row_number', 'created_at'])
+    .select(creationFields.as('fields'))
     .where('import_id', 'is not', null)
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
@@ -78,7 +121,7 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
   if (sourceId) created = created.where('source_id', '=', sourceId);
   if (from) created = created.where('created_at', '>=', from);
   if (to) created = created.where('created_at', '<', to);
-  if (pattern) created = created.where((eb) => eb(eb.fn('lower', ['fields']), 'like', pattern));
+  if (pattern) created = created.where(jsonValueLike(store.dialect, creationFields, pattern));
   if (cursor) {
     const { createdAt, id } = cursor;
     created = created.where((eb) => eb.or([eb('created_at', '<', createdAt), eb.and([eb('created_at', '=', createdAt), eb('id', '<', id)])]));
@@ -113,16 +156,25 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
  * events. A rejected submission is found by its lead ID too (stored: false). Another source's lead is 404.
  */
 export async function getLead(store: Store, principal: Principal, leadId: string): Promise<LeadDetail> {
-  const lead = await store.db.selectFrom('leads').selectAll().where('id', '=', leadId).executeTakeFirst();
-  const events = await store.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).orderBy('created_at').orderBy('id').execute();
+  const asSource = principal.kind === 'source' ? principal.sourceId : null;
+  const lead = await store.db
+    .selectFrom('leads')
+    .select(['id', 'flow_id', 'source_id', 'import_id', 'row_number', 'raw', 'created_at', 'updated_at', 'duration_us'])
+    // A source is shown the values it sent, not what other sources' duplicates added to the stored lead.
+    .select((asSource === null ? sql<string>`leads.fields` : creatorFields('leads')).as('fields'))
+    .where('id', '=', leadId)
+    .executeTakeFirst();
+  let eventQuery = store.db.selectFrom('events').selectAll().where('lead_id', '=', leadId).orderBy('created_at').orderBy('id');
+  if (asSource !== null) eventQuery = eventQuery.where('source_id', '=', asSource);
+  const events = await eventQuery.execute();
   // A lead an import row created is that row's creation event.
   if (lead?.import_id) {
     const { id, flow_id, source_id, import_id, row_number, created_at } = lead;
-    events.unshift({ id, flow_id, source_id, import_id, row_number, created_at, outcome: 'success', action: 'created', reason: null, lead_id: id, duplicate: 0, raw_row: null, previous: null, duration_us: lead.duration_us ?? 0 });
+    events.unshift({ id, flow_id, source_id, import_id, row_number, created_at, outcome: 'success', action: 'created', reason: null, lead_id: id, duplicate: 0, raw_row: null, previous: null, fields: null, duration_us: lead.duration_us ?? 0 });
   }
   const first = events[0];
   const owner = lead?.source_id ?? first?.source_id;
-  if (!owner || (principal.kind === 'source' && principal.sourceId !== owner)) throw new AppError('not_found', `no lead with id "${leadId}"`);
+  if (!owner || (asSource !== null && asSource !== owner)) throw new AppError('not_found', `no lead with id "${leadId}"`);
   const flowId = lead?.flow_id ?? first?.flow_id ?? '';
   const raw = parseJson<Record<string, unknown>>(lead?.raw ?? null) ?? rawOfEvent(first?.raw_row ?? null);
   const spec = await findFlowSpec(store.db, flowId);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { StoredFields } from '../core/dedup.js';
 import { chunkForInsert } from '../db/batch.js';
@@ -126,4 +127,23 @@ export async function findLeadsPage(db: Kysely<DB>, filter: LeadFilter, afterId:
   if (filter.sourceId) query = query.where('source_id', '=', filter.sourceId);
   if (afterId) query = query.where('id', '>', afterId);
   return query.execute();
+}
+
+// The first half of every advisory lock Leadport takes on duplicate keys, so they never meet another
+// application's (or a job queue's) advisory locks in the same database.
+const KEY_LOCK_CLASS = 0x4c50;
+
+/**
+ * PostgreSQL: takes a transaction-scoped advisory lock per duplicate key (a 32-bit hash of scope and key),
+ * in ascending order so that writers locking overlapping keys queue instead of deadlocking. Held until the
+ * transaction ends; a hash collision only makes two unrelated keys take turns.
+ */
+export async function lockDuplicateKeys(trx: Transaction<DB>, scope: string, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return;
+  const hashes = [...new Set(keys.map((key) => keyLockHash(scope, key)))].sort((a, b) => a - b);
+  await sql`select count(pg_advisory_xact_lock(${KEY_LOCK_CLASS}, h)) from unnest(${hashes}::integer[]) as t(h)`.execute(trx);
+}
+
+function keyLockHash(scope: string, key: string): number {
+  return createHash('sha1').update(scope).update('\u0000').update(key).digest().readInt32BE(0);
 }

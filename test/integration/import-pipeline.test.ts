@@ -186,7 +186,7 @@ for (const dialect of DIALECTS) {
           'First Name,Email,Phone,State,error',
           'Bob,bob@x.com,,,row 3 has 2 fields but the header has 4',
           'Cy,cy@x.com,512-555-0102,TX,row 4 has 5 fields but the header has 4,extra',
-          `"'=HYPERLINK(""http://evil"")",dee@x.com,"'+1 512 555 0103",NY,"state must be one of TX, CA, AZ"`,
+          `"'=HYPERLINK(""http://evil"")",dee@x.com,+1 512 555 0103,NY,"state must be one of TX, CA, AZ"`,
           '',
         ].join('\r\n'),
       );

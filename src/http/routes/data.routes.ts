@@ -16,7 +16,7 @@ import { requireFlow } from '../../flows/flow.service.js';
 import type { Principal } from '../../auth/auth.service.js';
 import type { ImportRow } from '../../imports/import.repository.js';
 import { importView } from '../../imports/import.view.js';
-import { requireAdmin, requirePrincipal } from '../auth-context.js';
+import { principalOf } from '../auth-context.js';
 import type { RouteDeps } from './deps.js';
 
 async function visibleImport(deps: RouteDeps, principal: Principal, id: string): Promise<ImportRow> {
@@ -29,34 +29,31 @@ async function visibleImport(deps: RouteDeps, principal: Principal, id: string):
 export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
   const { store } = deps;
   return async (app) => {
-    app.get('/api/leads', { schema: { tags: ['leads'], summary: 'Submissions newest first, with outcome, reason and stored values', querystring: leadListQuerySchema, response: { 200: leadListSchema } } }, async (request) =>
-      listLeads(store, requirePrincipal(request), request.query),
+    app.get('/api/leads', { config: { access: 'source' }, schema: { tags: ['leads'], summary: 'Submissions newest first, with outcome, reason and stored values', querystring: leadListQuerySchema, response: { 200: leadListSchema } } }, async (request) =>
+      listLeads(store, principalOf(request), request.query),
     );
-    app.get('/api/leads/:id', { schema: { tags: ['leads'], params: z.object({ id: z.string() }), response: { 200: leadDetailSchema } } }, async (request) =>
-      getLead(store, requirePrincipal(request), request.params.id),
+    app.get('/api/leads/:id', { config: { access: 'source' }, schema: { tags: ['leads'], params: z.object({ id: z.string() }), response: { 200: leadDetailSchema } } }, async (request) =>
+      getLead(store, principalOf(request), request.params.id),
     );
-    app.get('/api/events', { schema: { tags: ['events'], summary: 'Real-time report: counts by flow, source, outcome and reason', querystring: reportQuerySchema, response: { 200: reportSchema } } }, async (request) =>
-      eventReport(store, requirePrincipal(request), request.query),
+    app.get('/api/events', { config: { access: 'source' }, schema: { tags: ['events'], summary: 'Real-time report: counts by flow, source, outcome and reason', querystring: reportQuerySchema, response: { 200: reportSchema } } }, async (request) =>
+      eventReport(store, principalOf(request), request.query),
     );
     app.get(
       '/api/flows/:flowId/sources/:sourceId/docs',
-      { schema: { tags: ['sources'], summary: "A source's submission docs: fields, criteria, example request", params: z.object({ flowId: z.string(), sourceId: z.string() }), response: { 200: submissionDocsSchema } } },
-      async (request) => {
-        const base = `${request.protocol}://${request.host}`;
-        return submissionDocs(store, requirePrincipal(request), request.params.flowId, request.params.sourceId, base);
-      },
+      { config: { access: 'source' }, schema: { tags: ['sources'], summary: "A source's submission docs: fields, criteria, example request", params: z.object({ flowId: z.string(), sourceId: z.string() }), response: { 200: submissionDocsSchema } } },
+      async (request) => submissionDocs(store, principalOf(request), request.params.flowId, request.params.sourceId, deps.publicUrl()),
     );
 
-    app.get('/api/imports', { schema: { tags: ['imports'], summary: 'Import history, newest first' } }, async (request) => {
-      const principal = requirePrincipal(request);
+    app.get('/api/imports', { config: { access: 'source' }, schema: { tags: ['imports'], summary: 'Import history, newest first' } }, async (request) => {
+      const principal = principalOf(request);
       const rows = await listImports(store.db, { limit: 500, ...(principal.kind === 'source' ? { sourceId: principal.sourceId } : {}) });
       return rows.map(importView);
     });
-    app.get('/api/imports/:id', { schema: { tags: ['imports'], params: z.object({ id: z.string() }) } }, async (request) =>
-      importView(await visibleImport(deps, requirePrincipal(request), request.params.id)),
+    app.get('/api/imports/:id', { config: { access: 'source' }, schema: { tags: ['imports'], params: z.object({ id: z.string() }) } }, async (request) =>
+      importView(await visibleImport(deps, principalOf(request), request.params.id)),
     );
-    app.get('/api/imports/:id/failed.csv', { schema: { tags: ['imports'], summary: 'Failed rows: original columns plus error', params: z.object({ id: z.string() }) } }, async (request, reply) => {
-      const row = await visibleImport(deps, requirePrincipal(request), request.params.id);
+    app.get('/api/imports/:id/failed.csv', { config: { access: 'source' }, schema: { tags: ['imports'], summary: 'Failed rows: original columns plus error', params: z.object({ id: z.string() }) } }, async (request, reply) => {
+      const row = await visibleImport(deps, principalOf(request), request.params.id);
       const out = new PassThrough();
       writeFailedRecords(store, row.id, out).then(
         () => out.end(),
@@ -65,16 +62,14 @@ export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="failed-${row.id}.csv"`).send(out);
     });
 
-    app.get('/api/templates', { schema: { tags: ['templates'], querystring: z.object({ flowId: z.string().optional() }) } }, async (request) => {
-      requireAdmin(request);
+    app.get('/api/templates', { config: { access: 'admin' }, schema: { tags: ['templates'], querystring: z.object({ flowId: z.string().optional() }) } }, async (request) => {
       const rows = await listTemplates(store.db, request.query.flowId);
       return rows.map((row) => ({ id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at }));
     });
     app.post(
       '/api/templates',
-      { schema: { tags: ['templates'], summary: 'Save a named mapping (header -> field, or null to skip) for a flow', body: z.object({ flowId: z.string(), name: z.string().min(1).max(200), mapping: z.record(z.string(), z.string().nullable()) }) } },
+      { config: { access: 'admin' }, schema: { tags: ['templates'], summary: 'Save a named mapping (header -> field, or null to skip) for a flow', body: z.object({ flowId: z.string(), name: z.string().min(1).max(200), mapping: z.record(z.string(), z.string().nullable()) }) } },
       async (request, reply) => {
-        requireAdmin(request);
         const flow = await requireFlow(store, request.body.flowId);
         const known = new Set(flow.fields.map((field) => field.name));
         const columns = Object.entries(request.body.mapping).map(([header, field], index) => {

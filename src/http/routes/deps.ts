@@ -1,12 +1,16 @@
+import type { AuthThrottle } from '../../auth/throttle.js';
 import type { Config } from '../../config.js';
 import type { Store } from '../../db/database.js';
 import type { FlowCache } from '../../flows/flow-cache.js';
 import type { SubmissionQueue } from '../../leads/submission-queue.js';
 
-/** What route plugins need: the store, the configuration, the compiled-flow cache and the submission queue. */
+/** What route plugins need: the store, the configuration, the compiled-flow cache, the submission queue and more. */
 export interface RouteDeps {
   readonly config: Config;
   readonly store: Store;
   readonly flows: FlowCache;
   readonly submissions: SubmissionQueue;
+  readonly throttle: AuthThrottle;
+  /** The base of the URLs the API shows (LEADPORT_PUBLIC_URL or the listen address), never the Host header. */
+  readonly publicUrl: () => string;
 }

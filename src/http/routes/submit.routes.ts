@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { submitBodySchema, submitResponseSchema } from '../../leads/submit.schema.js';
 import { submitLead } from '../../leads/submit.service.js';
 import { errorResponseSchema } from '../errors.js';
-import { requireSourceOrAdmin } from '../auth-context.js';
+import { principalKey, requireSourceOrAdmin } from '../auth-context.js';
 import type { RouteDeps } from './deps.js';
 
 /** POST /flows/:flowId/sources/:sourceId/submit: real-time submission, LeadConduit's shape. */
@@ -12,6 +12,7 @@ export function submitRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     app.post(
       '/flows/:flowId/sources/:sourceId/submit',
       {
+        config: { access: 'source' },
         schema: {
           tags: ['submission'],
           summary: 'Submit one lead (JSON or form-encoded); rejected leads are 201 with outcome failure',
@@ -28,7 +29,7 @@ export function submitRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
           flowId: request.params.flowId,
           sourceId: request.params.sourceId,
           body: request.body,
-          idempotency: key ? { scope: principal.keyId ?? (principal.kind === 'admin' ? `user:${principal.userId}` : 'anonymous'), key } : undefined,
+          idempotency: key ? { scope: principalKey(principal), key } : undefined,
         });
         if (result.replayed) reply.header('Idempotent-Replayed', 'true');
         return reply.code(201).send(result.response);
