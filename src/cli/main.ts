@@ -1,8 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
-import { loadConfig, type Config } from '../config.js';
+import { forLocalFiles, loadConfig, type Config } from '../config.js';
 import { migrate, openStore, type Store } from '../db/database.js';
+import { describeJsonError } from '../core/json-errors.js';
 import { AppError, isAppError } from '../errors.js';
 import { listFlows } from '../flows/flow.repository.js';
 import { applyFlow } from '../flows/flow.service.js';
@@ -13,12 +16,12 @@ import { ImportInterrupted, runImport } from '../imports/import.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
 import { planMapping } from '../imports/column-mapping.js';
-import { openTabularFile } from '../ingest/open-file.js';
+import { openForFlow } from '../imports/sheet-choice.js';
 import { requireFlow } from '../flows/flow.service.js';
 import { listTemplates } from '../templates/template.repository.js';
 import { createApiKey, listApiKeyViews, revokeKey } from '../auth/auth.service.js';
 import { saveTemplate } from '../templates/template.service.js';
-import { parseMapOption, printableJson, printableMessage, printImportSummary, printPreview, progressReporter, shown } from './output.js';
+import { parseMapOption, printable, printableJson, printableMessage, printImportSummary, printPreview, progressReporter, shown } from './output.js';
 
 /** Runs one CLI command against the configured store, closing it afterwards. */
 async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
@@ -45,7 +48,7 @@ function readJsonFile(file: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new AppError('invalid_flow_definition', `${file}: not valid JSON (${(error as Error).message})`);
+    throw new AppError('invalid_flow_definition', `${file}: not valid JSON, ${describeJsonError(text) ?? (error as Error).message}`);
   }
 }
 
@@ -113,9 +116,54 @@ function headerGiven(command: Command): boolean {
   return command.getOptionValueSource('header') === 'cli';
 }
 
+// Options a command cannot run without. Commander's requiredOption checks them before it looks for unknown
+// options, so a typo (`--souce acme-media`) was answered "required option '--source <id>' not specified";
+// these are checked just before the action instead, after commander has named the unknown option.
+const REQUIRED_OPTIONS = new WeakSet<Option>();
+
+function requiredOption(flags: string, description: string): Option {
+  const option = new Option(flags, `${description} (required)`);
+  REQUIRED_OPTIONS.add(option);
+  return option;
+}
+
+function checkRequiredOptions(command: Command): void {
+  for (const option of command.options) {
+    if (REQUIRED_OPTIONS.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
+      command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+    }
+  }
+}
+
+/** The version in the package.json above this module: src/cli when run from source, dist/src/cli when built. */
+function packageVersion(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); path.dirname(dir) !== dir; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
+
+/**
+ * Usage errors as one line and a hint instead of the whole help: `leadport: error: unknown option '--souce'
+ * (Did you mean --source?)` then `Run 'leadport import --help' for usage.` Commander puts its suggestion on
+ * a second line; it is joined to the error, and everything from argv is shown printable.
+ */
+function oneLineUsageErrors(program: Command): void {
+  const visit = (command: Command, name: string) => {
+    command.configureOutput({ outputError: (text, write) => write(`leadport: ${text.trimEnd().split('\n').map(printable).join(' ')}\n`) });
+    command.showHelpAfterError(`Run '${name} --help' for usage.`);
+    for (const sub of command.commands) visit(sub, `${name} ${sub.name()}`);
+  };
+  visit(program, program.name());
+}
+
 /** Builds the `leadport` command tree. */
 export function buildProgram(): Command {
-  const program = new Command('leadport').description('Lead intake and batch import').showHelpAfterError();
+  const program = new Command('leadport')
+    .description('Lead intake and batch import')
+    .version(packageVersion(), '-v, --version', 'print the version')
+    .hook('preAction', (_program, command) => checkRequiredOptions(command));
 
   program
     .command('serve')
@@ -165,6 +213,7 @@ export function buildProgram(): Command {
     );
   flows
     .command('list')
+    .description('list the flows with their field counts and sources')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
@@ -178,12 +227,15 @@ export function buildProgram(): Command {
     program
       .command('preview <file>')
       .description('show what Leadport detects in a file, the suggested mapping and the first rows')
-      .requiredOption('--flow <id>', 'flow id')
+      .addOption(requiredOption('--flow <id>', 'flow id'))
       .option('--rows <n>', 'sample rows to show', '10')
       .option('--json', 'print JSON'),
   ).action((file: string, options: ReadFlags & { flow: string; rows: string; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
-      const preview = await previewFile(store, config, {
+      // Looked up here first so that an unknown flow's message lists the flows: the CLI's user may see them
+      // all, while the services below also answer sources over HTTP and so do not list them.
+      await requireFlow(store, options.flow, { listFlows: true });
+      const preview = await previewFile(store, forLocalFiles(config), {
         file,
         flowId: options.flow,
         read: readOverrides(options, headerGiven(command)),
@@ -200,16 +252,17 @@ export function buildProgram(): Command {
     program
       .command('import <file>')
       .description('import a lead file through the flow pipeline')
-      .requiredOption('--flow <id>', 'flow id')
-      .requiredOption('--source <id>', 'source id')
+      .addOption(requiredOption('--flow <id>', 'flow id'))
+      .addOption(requiredOption('--source <id>', 'source id'))
       .option('--dry-run', 'run the whole pipeline without storing anything')
       .option('--json', 'print the summary as JSON'),
   ).action((file: string, options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
+      await requireFlow(store, options.flow, { listFlows: true }); // for the message, as in preview
       const progress = options.json ? undefined : progressReporter();
       const stop = stopRequests();
       try {
-        const summary = await runImport(store, config, {
+        const summary = await runImport(store, forLocalFiles(config), {
           file,
           flowId: options.flow,
           sourceId: options.source,
@@ -241,13 +294,13 @@ export function buildProgram(): Command {
     templates
       .command('save <file>')
       .description("save the mapping of a file's columns (suggested, with --map overrides) as a named template")
-      .requiredOption('--flow <id>', 'flow id')
-      .requiredOption('--name <name>', 'template name')
+      .addOption(requiredOption('--flow <id>', 'flow id'))
+      .addOption(requiredOption('--name <name>', 'template name'))
       .option('--json', 'print JSON'),
   ).action((file: string, options: ReadFlags & { flow: string; name: string; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
-      const flow = await requireFlow(store, options.flow);
-      const tabular = await openTabularFile(file, { maxBytes: config.maxUploadBytes, ...readOverrides(options, headerGiven(command)) });
+      const flow = await requireFlow(store, options.flow, { listFlows: true });
+      const tabular = await openForFlow(file, { maxBytes: forLocalFiles(config).maxUploadBytes, ...readOverrides(options, headerGiven(command)) }, flow);
       try {
         const plan = await planMapping(store, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
         const saved = await saveTemplate(store, flow.id, options.name, plan.columns);
@@ -260,6 +313,7 @@ export function buildProgram(): Command {
   );
   templates
     .command('list')
+    .description('list the saved templates')
     .option('--flow <id>', 'only this flow')
     .option('--json', 'print JSON')
     .action((options: { flow?: string; json?: boolean }) =>
@@ -293,6 +347,7 @@ export function buildProgram(): Command {
     );
   keys
     .command('list')
+    .description('list API keys: id, prefix, kind, name, revoked (never the keys themselves)')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
@@ -303,11 +358,13 @@ export function buildProgram(): Command {
     );
   keys
     .command('revoke <id>')
+    .description('revoke an API key: requests with it are refused from now on')
     .action((id: string) => withStore(async (store) => revokeKey(store, id)));
 
   const imports = program.command('imports').description('import history and reports');
   imports
     .command('list')
+    .description('list the latest 100 imports, newest first, with status and counts')
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
@@ -323,6 +380,7 @@ export function buildProgram(): Command {
     );
   imports
     .command('show <importId>')
+    .description('show one import: status, counts, timings, file and mapping')
     .option('--json', 'print JSON')
     .action((importId: string, options: { json?: boolean }) =>
       withStore(async (store) => {
@@ -334,12 +392,15 @@ export function buildProgram(): Command {
     );
   imports
     .command('failed <importId>')
-    .description('write the failed rows as CSV (original columns plus error)')
+    .description('write the failed rows as CSV (original columns plus row, error and duplicate_of)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
-    .action((importId: string, options: { output?: string }) =>
+    .option('--xlsx', 'write an Excel workbook instead of CSV (with -o, or a file name ending in .xlsx)')
+    .option('--no-bom', 'CSV without the UTF-8 byte-order mark (Excel needs it to read accents right)')
+    .action((importId: string, options: { output?: string; xlsx?: boolean; bom: boolean }) =>
       withStore(async (store) => {
         const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
-        await writeFailedRecords(store, importId, out);
+        const format = options.xlsx || options.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv';
+        await writeFailedRecords(store, importId, out, { format, bom: options.bom });
         if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
       }),
     );
@@ -351,17 +412,19 @@ export function buildProgram(): Command {
     .option('--flow <id>', 'only this flow')
     .option('--source <id>', 'only this source')
     .option('--csv', 'write CSV instead of JSON lines')
+    .option('--no-bom', 'CSV without the UTF-8 byte-order mark (Excel needs it to read accents right)')
     .addOption(new Option('-o, --output <file>', 'write to a file instead of stdout'))
-    .action((options: { flow?: string; source?: string; csv?: boolean; output?: string }) =>
+    .action((options: { flow?: string; source?: string; csv?: boolean; bom: boolean; output?: string }) =>
       withStore(async (store) => {
         const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
         const filter = { flowId: options.flow, sourceId: options.source };
-        if (options.csv) await exportLeadsCsv(store, filter, out);
+        if (options.csv) await exportLeadsCsv(store, filter, out, { bom: options.bom });
         else await exportLeadsJsonLines(store, filter, out);
         if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
       }),
     );
 
+  oneLineUsageErrors(program);
   return program;
 }
 

@@ -47,14 +47,20 @@ export function printableJson(value: unknown): string {
   return JSON.stringify(value, null, 2).replace(JSON_UNESCAPED, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Parses `--map "Column=field,Other="` into header -> field (null skips the column). */
+/**
+ * Parses `--map "Column=field,Other=,Extra=+custom_name"` into header -> field: null skips the column, and
+ * `+name` asks for a new custom field of the flow (kept with its `+`; the import adds the field).
+ */
 export function parseMapOption(text: string): Record<string, string | null> {
   const mapping: Record<string, string | null> = Object.create(null);
   for (const pair of text.split(',')) {
     if (pair.trim() === '') continue;
     const at = pair.lastIndexOf('=');
     if (at <= 0) throw new AppError('bad_request', `--map: "${pair}" is not Column=field`);
-    const field = pair.slice(at + 1).trim();
+    const field = pair.slice(at + 1).trim().replace(/^\+\s+/, '+');
+    if (field.startsWith('+') && !/^\+[a-z][a-z0-9_]*$/.test(field)) {
+      throw new AppError('bad_request', `--map: "${field}" is not a new field name (+ then snake_case, such as +roof_type)`);
+    }
     mapping[pair.slice(0, at).trim()] = field === '' || field === 'skip' ? null : field;
   }
   return mapping;

@@ -8,7 +8,7 @@ export interface CatalogueField {
 }
 
 /**
- * The standard field catalogue (DESIGN.md contracts). Names are fixed; a flow picks from these and adds
+ * The standard field catalogue (a public contract, docs/flows.md). Names are fixed; a flow picks from these and adds
  * custom fields. Header synonyms used by auto-mapping live with the mapper, not here.
  */
 export const STANDARD_FIELDS: readonly CatalogueField[] = Object.freeze([

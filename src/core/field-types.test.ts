@@ -83,6 +83,12 @@ describe('state', () => {
     expect(normalise('state', 'new york', us).normal).toBe('NY');
     expect(normalise('state', 'Ontario', us).normal).toBe('ON');
   });
+  it('reads the traditional abbreviations people type, with or without dots and spaces', () => {
+    for (const [written, code] of [['Calif.', 'CA'], ['calif', 'CA'], ['N. Dak.', 'ND'], ['Penna.', 'PA'], ['W.Va.', 'WV'], ['N.Y.', 'NY'], ['Tex.', 'TX'], ['Washington, D.C.', 'DC'], ['Que.', 'QC']] as const) {
+      const value = normalise('state', written, us);
+      expect(value.valid ? value.normal : undefined, written).toBe(code);
+    }
+  });
   it('rejects unknown states', () => {
     expect(normalise('state', 'Narnia', us).valid).toBe(false);
     expect(normalise('state', 'ZZ', us).valid).toBe(false);

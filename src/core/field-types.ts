@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalisePhone } from './phone.js';
-import { COUNTRY_ALIASES, DISPOSABLE_EMAIL_DOMAINS, FREE_EMAIL_DOMAINS, REGIONS } from './reference-data.js';
+import { COUNTRY_ALIASES, DISPOSABLE_EMAIL_DOMAINS, FREE_EMAIL_DOMAINS, REGION_ABBREVIATIONS, REGIONS } from './reference-data.js';
 import { cleanText } from './text.js';
 
 export const FIELD_TYPES = [
@@ -123,10 +123,12 @@ function normalisePostalCode(raw: string, text: string): FieldValue {
   return invalid(raw, 'not a valid US, Canadian or UK postal code');
 }
 
-const REGION_BY_NAME = new Map(Object.entries(REGIONS).map(([code, name]) => [name.toLowerCase(), code]));
+// Names and abbreviations compared without case, dots or spaces: "N.Y.", "n y", "New York", "Calif.".
+const regionKey = (text: string) => text.toLowerCase().replace(/[.,\s]+/g, '');
+const REGION_BY_NAME = new Map([...Object.entries(REGIONS).map(([code, name]) => [regionKey(name), code] as const), ...Object.entries(REGION_ABBREVIATIONS)]);
 
 function normaliseState(raw: string, text: string): FieldValue {
-  const key = text.toLowerCase().replace(/\.$/, '');
+  const key = regionKey(text);
   const code = key.length === 2 ? key.toUpperCase() : REGION_BY_NAME.get(key);
   if (code && code in REGIONS) return { raw, normal: code, valid: true, parts: { name: REGIONS[code] ?? null } };
   return invalid(raw, 'not a US state or Canadian province');

@@ -1,6 +1,7 @@
 import { duplicateKeys, type StoredFields } from './dedup.js';
 import { isBlankValue, normalise, type FieldValue, type NormaliseContext } from './field-types.js';
 import type { FieldSpec, FlowSpec, SourceSpec } from './flow-spec.js';
+import { suggestMapping } from './mapping.js';
 import { evaluateRuleSet } from './rules.js';
 
 /**
@@ -36,7 +37,15 @@ export interface CompiledFlow {
   readonly spec: FlowSpec;
   readonly fieldNames: ReadonlySet<string>;
   evaluate(raw: RawLead, sourceId: string): Evaluation;
+  /**
+   * The field each key of a real-time submission goes to (null: kept in the raw values only): its name, or
+   * what an import's header would map to ("First Name", an alias). Remembered per set of keys, since a
+   * source sends the same keys every time.
+   */
+  targetsOf(keys: readonly string[]): readonly (string | null)[];
 }
+
+const KEY_SETS_REMEMBERED = 256;
 
 /** Compiles a flow: field contexts, source criteria lookups. Hints apply per field name. */
 export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, FieldHints>> = {}): CompiledFlow {
@@ -45,9 +54,21 @@ export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, Field
     context: { phoneRegion: spec.defaultPhoneRegion, choices: field.choices, ...hints[field.name] },
   }));
   const sources = new Map<string, SourceSpec>(spec.sources.map((source) => [source.id, source]));
+  const fieldNames = new Set(spec.fields.map((field) => field.name));
+  const targetsByKeys = new Map<string, readonly (string | null)[]>();
   return {
     spec,
-    fieldNames: new Set(spec.fields.map((field) => field.name)),
+    fieldNames,
+    targetsOf(keys) {
+      const signature = keys.join('\u0000');
+      let targets = targetsByKeys.get(signature);
+      if (!targets) {
+        targets = keys.every((key) => fieldNames.has(key)) ? keys : suggestMapping(keys, spec.fields).map((column) => column.field);
+        if (targetsByKeys.size >= KEY_SETS_REMEMBERED) targetsByKeys.clear();
+        targetsByKeys.set(signature, targets);
+      }
+      return targets;
+    },
     evaluate(raw, sourceId) {
       // Plain objects (see RawLead): every field of the flow is set on `values`.
       const values: Record<string, FieldValue> = {};

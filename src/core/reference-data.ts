@@ -15,6 +15,19 @@ export const REGIONS: Readonly<Record<string, string>> = Object.freeze({
   QC: 'Quebec', SK: 'Saskatchewan', YT: 'Yukon',
 });
 
+/**
+ * Traditional (AP / Government Printing Office) abbreviations of state and province names, as people still
+ * type them ("Calif.", "N. Dak.", "Penna."): lowercase, without dots and spaces -> code.
+ */
+export const REGION_ABBREVIATIONS: Readonly<Record<string, string>> = Object.freeze({
+  ala: 'AL', ariz: 'AZ', ark: 'AR', calif: 'CA', cal: 'CA', colo: 'CO', conn: 'CT', del: 'DE', fla: 'FL',
+  ill: 'IL', ind: 'IN', kan: 'KS', kans: 'KS', mass: 'MA', mich: 'MI', minn: 'MN', miss: 'MS', mont: 'MT',
+  neb: 'NE', nebr: 'NE', nev: 'NV', nmex: 'NM', ndak: 'ND', sdak: 'SD', okla: 'OK', ore: 'OR', oreg: 'OR',
+  penn: 'PA', penna: 'PA', tenn: 'TN', tex: 'TX', wash: 'WA', wva: 'WV', wis: 'WI', wisc: 'WI', wyo: 'WY',
+  washingtondc: 'DC', washdc: 'DC', alta: 'AB', man: 'MB', nfld: 'NL', ont: 'ON', pei: 'PE', que: 'QC',
+  sask: 'SK', yt: 'YT',
+});
+
 /** Free mailbox providers: cheap to list, useful to buyers (parts.is_free). */
 export const FREE_EMAIL_DOMAINS: ReadonlySet<string> = new Set([
   'gmail.com', 'googlemail.com', 'yahoo.com', 'ymail.com', 'hotmail.com', 'outlook.com', 'live.com',

@@ -22,6 +22,7 @@ import * as templates from './migrations/0002-templates.js';
 import * as access from './migrations/0003-access.js';
 import * as leadCreationEvents from './migrations/0004-lead-creation-events.js';
 import * as submittedFields from './migrations/0005-submitted-fields.js';
+import * as duplicateOf from './migrations/0006-duplicate-of.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0003-access': access,
   '0004-lead-creation-events': leadCreationEvents,
   '0005-submitted-fields': submittedFields,
+  '0006-duplicate-of': duplicateOf,
 };
 
 const migrationProvider: MigrationProvider = {

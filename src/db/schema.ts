@@ -78,6 +78,9 @@ export interface EventTable {
   previous: string | null;
   /** For submissions that updated or merged into a stored lead: the normalised values they carried (JSON). */
   fields: string | null;
+  /** For submissions rejected as duplicates: the lead they matched, and the key's field names ("email"). */
+  duplicate_of: string | null;
+  duplicate_key: string | null;
   duration_us: number;
   created_at: string;
 }

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
+import { OPERATORS } from '../core/rules.js';
 import { parseFlowDefinition } from './flow.schema.js';
 
 const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8'));
@@ -36,7 +37,13 @@ describe('parseFlowDefinition', () => {
     expect(problems).toEqual(['acceptance.0.field: "income" is not a field of this flow', 'duplicates.keys: "phone_2" is not a field of this flow']);
   });
   it('refuses unknown operators, choice fields without choices, repeated fields and bad patterns', () => {
-    expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'is shiny' }] } })[0]).toMatch(/^acceptance/);
+    const shiny = problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'is not blank' }, { any: [{ field: 'state', op: 'is shiny' }] }] } });
+    expect(shiny).toEqual([`acceptance.1.0.op: "is shiny" is not an operator; use one of: ${OPERATORS.join(', ')}`]);
+    expect(problemsOf({ ...example, sources: [{ id: 'a', acceptance: { all: [{ field: 'email', operator: 'is blank' }] } }] })).toEqual([
+      `sources.0.acceptance.0.op: is missing; use one of: ${OPERATORS.join(', ')}`,
+      'sources.0.acceptance.0.operator: unknown key (a rule has "field", "op" and "value")',
+    ]);
+    expect(problemsOf({ ...example, acceptance: { every: [] } })).toEqual(['acceptance: must have exactly one of "all" or "any" (has "every")']);
     expect(problemsOf({ ...example, fields: [...example.fields, { name: 'color', type: 'choice' }] })).toEqual(['fields.7.choices: a choice field needs choices']);
     expect(problemsOf({ ...example, fields: [...example.fields, { name: 'email' }] })).toEqual(['fields.7.name: "email" is defined twice']);
     expect(problemsOf({ ...example, acceptance: { all: [{ field: 'email', op: 'matches pattern', value: '(' }] } })).toEqual([

@@ -68,16 +68,80 @@ export const flowDefinitionSchema = z.strictObject({
 export type FlowDefinition = z.input<typeof flowDefinitionSchema>;
 
 /**
+ * The schema's problems, one a line with its path. zod can only say "Invalid input" about a rule set (a
+ * union of shapes), so rule sets are described by ruleSetProblems instead: which rule, what is wrong with it.
+ */
+function schemaProblems(input: unknown, issues: readonly z.core.$ZodIssue[]): string[] {
+  const problems: string[] = [];
+  const explained = new Set<string>();
+  for (const issue of issues) {
+    const setPath = ruleSetPath(issue.path);
+    if (setPath) {
+      const key = setPath.join('.');
+      if (explained.has(key)) continue;
+      const described = ruleSetProblems(valueAt(input, setPath), key, 0);
+      if (described.length > 0) {
+        explained.add(key);
+        problems.push(...described);
+        continue;
+      }
+    }
+    problems.push(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  return problems;
+}
+
+// The path of the rule set an issue is in: `acceptance` or `sources.N.acceptance`.
+function ruleSetPath(path: readonly PropertyKey[]): PropertyKey[] | null {
+  if (path[0] === 'acceptance') return ['acceptance'];
+  if (path[0] === 'sources' && path[2] === 'acceptance') return path.slice(0, 3);
+  return null;
+}
+
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let value = input;
+  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  return value;
+}
+
+/** What is wrong with a rule set (all/any of rules, one level of nesting), each problem with its path. */
+export function ruleSetProblems(value: unknown, path: string, depth: number): string[] {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${path}: must be { "all": [...] } or { "any": [...] }`];
+  const keys = Object.keys(value);
+  const kind = keys.length === 1 && (keys[0] === 'all' || keys[0] === 'any') ? keys[0] : null;
+  if (!kind) return [`${path}: must have exactly one of "all" or "any" (has ${keys.map((key) => `"${key}"`).join(', ') || 'neither'})`];
+  const members = (value as Record<string, unknown>)[kind];
+  if (!Array.isArray(members)) return [`${path}.${kind}: must be a list of rules`];
+  return members.flatMap((member, index) => {
+    const at = `${path}.${index}`;
+    if (member !== null && typeof member === 'object' && ('all' in member || 'any' in member)) {
+      return depth === 0 ? ruleSetProblems(member, at, 1) : [`${at}: rule sets nest one level deep only`];
+    }
+    return ruleProblems(member, at);
+  });
+}
+
+function ruleProblems(rule: unknown, path: string): string[] {
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return [`${path}: must be a rule { "field", "op", "value"? }`];
+  const problems: string[] = [];
+  const { field, op, ...rest } = rule as Record<string, unknown>;
+  const parsedField = fieldName.safeParse(field);
+  if (!parsedField.success) problems.push(`${path}.field: ${field === undefined ? 'is missing' : `"${String(field)}" ${parsedField.error.issues[0]?.message ?? 'is not a field name'}`}`);
+  if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
+    problems.push(`${path}.op: ${op === undefined ? 'is missing' : `"${String(op)}" is not an operator`}; use one of: ${OPERATORS.join(', ')}`);
+  }
+  for (const key of Object.keys(rest)) if (key !== 'value') problems.push(`${path}.${key}: unknown key (a rule has "field", "op" and "value")`);
+  return problems;
+}
+
+/**
  * Parses and checks a flow definition: the schema, then the references between its parts (rules and
  * duplicate keys must name fields of the flow, choice fields need choices). Throws one AppError listing
  * every problem, each with its path.
  */
 export function parseFlowDefinition(input: unknown, origin = 'flow definition'): FlowSpec {
   const parsed = flowDefinitionSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-    throw invalid(origin, problems);
-  }
+  if (!parsed.success) throw invalid(origin, schemaProblems(input, parsed.error.issues));
   const definition = parsed.data;
   const problems: string[] = [];
   const fields: FieldSpec[] = definition.fields.map((field, index) => {

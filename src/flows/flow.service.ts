@@ -1,7 +1,7 @@
-import type { FlowSpec } from '../core/flow-spec.js';
+import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { findFlowSpec, saveFlow } from './flow.repository.js';
+import { findFlowSpec, listFlows, saveFlow } from './flow.repository.js';
 import { parseFlowDefinition } from './flow.schema.js';
 
 export interface ApplyResult {
@@ -22,11 +22,38 @@ export async function applyFlow(store: Store, definition: unknown, origin?: stri
   });
 }
 
-/** The flow's spec, or a flow_not_found error. */
-export async function requireFlow(store: Store, flowId: string): Promise<FlowSpec> {
+/**
+ * Adds custom fields to a flow (those it does not have yet), as an import mapping a column to `+name`
+ * does before it runs. Returns the flow as stored.
+ */
+export async function addCustomFields(store: Store, flowId: string, fields: readonly FieldSpec[]): Promise<FlowSpec> {
+  return store.db.transaction().execute(async (trx) => {
+    const existing = await findFlowSpec(trx, flowId);
+    if (!existing) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
+    const added = fields.filter((field) => !existing.fields.some((current) => current.name === field.name));
+    if (added.length === 0) return existing;
+    const spec: FlowSpec = { ...existing, fields: [...existing.fields, ...added] };
+    await saveFlow(trx, spec, new Date().toISOString(), true);
+    return spec;
+  });
+}
+
+// Enough names to spot a typo; an account with hundreds of flows gets a count for the rest.
+const LISTED_FLOWS = 20;
+
+/**
+ * The flow's spec, or a flow_not_found error. With `listFlows` the message names the existing flows, as a
+ * wrong source is told the flow's sources; only for callers who may see every flow (the CLI, admins): a
+ * source must not learn the account's other flows from a typo.
+ */
+export async function requireFlow(store: Store, flowId: string, options: { listFlows?: boolean } = {}): Promise<FlowSpec> {
   const spec = await findFlowSpec(store.db, flowId);
-  if (!spec) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
-  return spec;
+  if (spec) return spec;
+  if (!options.listFlows) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
+  const ids = (await listFlows(store.db)).map((flow) => flow.id);
+  const named = ids.length > LISTED_FLOWS ? `${ids.slice(0, LISTED_FLOWS).join(', ')} and ${ids.length - LISTED_FLOWS} more` : ids.join(', ');
+  const known = ids.length > 0 ? `the flows: ${named}` : 'there are no flows yet';
+  throw new AppError('flow_not_found', `unknown flow "${flowId}" (${known})`, { flowId, flows: ids.slice(0, LISTED_FLOWS) });
 }
 
 /** Checks that a source exists and is attached to the flow, or throws source_not_found. */

@@ -2,7 +2,8 @@ import cors from '@fastify/cors';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import pretty from 'pino-pretty';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { AuthThrottle } from '../auth/throttle.js';
 import type { Config } from '../config.js';
@@ -24,6 +25,43 @@ export interface AppDeps {
 
 const BODY_LIMIT = 1024 * 1024;
 
+// The request line's fields: for JSON, what log tools filter on; pretty lines show only its message, which
+// says the same.
+const REQUEST_LINE_FIELDS = ['method', 'url', 'statusCode', 'responseTimeMs', 'principal'];
+
+/**
+ * One log line per request, when its response has been sent: method, URL, status, time and the caller's
+ * kind, instead of Fastify's two ("incoming request", then "request completed"). Nothing from the request's
+ * headers: an Authorization header carries a key.
+ */
+class OneLinePerRequest extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTimeMs = Math.round(reply.elapsedTime * 10) / 10;
+    const principal = request.principal?.kind;
+    const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs, principal };
+    const message = `${request.method} ${request.url} ${reply.statusCode} ${responseTimeMs} ms${principal ? ` (${principal})` : ''}`;
+    // An error here is the response stream's (the connection failed while writing); a route's errors are
+    // logged by the error handler.
+    if (error) request.log.warn({ ...fields, err: error }, message);
+    else request.log.info(fields, message);
+  }
+}
+
+/**
+ * Fastify's logger: JSON lines for whatever collects logs, or pino-pretty's readable lines for a person at a
+ * terminal, formatted in this process and written synchronously (no worker thread, nothing lost at exit).
+ */
+function loggerOptions(config: Config): FastifyServerOptions['logger'] {
+  if (config.logLevel === 'silent') return false;
+  if (config.logFormat === 'json') return { level: config.logLevel };
+  return {
+    level: config.logLevel,
+    stream: pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: ['pid', 'hostname', 'reqId', ...REQUEST_LINE_FIELDS].join(',') }),
+  };
+}
+
 /**
  * Builds the Fastify app (server.ts listens, tests use inject()): one error shape, zod-validated routes that
  * also generate the OpenAPI document at /docs, access declared per route and enforced before the body is
@@ -32,7 +70,8 @@ const BODY_LIMIT = 1024 * 1024;
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    logger: loggerOptions(config),
+    logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT,
     trustProxy: false,
     frameworkErrors: frameworkErrorHandler,

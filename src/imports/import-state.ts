@@ -1,6 +1,6 @@
 import { AppError } from '../errors.js';
 
-/** Import job states (DESIGN.md, import workflow step 5). */
+/** Import job states (docs/imports.md). */
 export const IMPORT_STATES = ['queued', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled', 'reverted'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
 

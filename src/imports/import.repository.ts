@@ -65,13 +65,24 @@ export async function listImports(db: Kysely<DB>, options: { limit?: number; sou
 export async function findFailedRows(db: Kysely<DB>, importId: string, afterRow: number, limit: number) {
   return db
     .selectFrom('events')
-    .select(['row_number', 'outcome', 'reason', 'raw_row'])
+    .select(['row_number', 'outcome', 'reason', 'raw_row', 'duplicate_of', 'duplicate_key'])
     .where('import_id', '=', importId)
     .where('row_number', '>', afterRow)
     .where('outcome', '!=', 'success')
     .orderBy('row_number')
     .limit(limit)
     .execute();
+}
+
+/** Where the given leads came from: the import and row that created them (null for real-time leads). */
+export async function findLeadOrigins(db: Kysely<DB>, leadIds: readonly string[]): Promise<Map<string, { importId: string | null; rowNumber: number | null }>> {
+  const origins = new Map<string, { importId: string | null; rowNumber: number | null }>();
+  const unique = [...new Set(leadIds)];
+  for (let start = 0; start < unique.length; start += 1000) {
+    const rows = await db.selectFrom('leads').select(['id', 'import_id', 'row_number']).where('id', 'in', unique.slice(start, start + 1000)).execute();
+    for (const row of rows) origins.set(row.id, { importId: row.import_id, rowNumber: row.row_number });
+  }
+  return origins;
 }
 
 /**

@@ -8,12 +8,13 @@ import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promi
 import type { Store } from '../db/database.js';
 import { isTransientStorageError } from '../db/transient.js';
 import { AppError, isAppError } from '../errors.js';
-import { requireFlow, requireSource } from '../flows/flow.service.js';
-import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
+import { addCustomFields, requireFlow, requireSource } from '../flows/flow.service.js';
+import type { ReadOverrides } from '../ingest/open-file.js';
 import type { TabularFile } from '../ingest/tabular.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
 import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
+import { openForFlow } from './sheet-choice.js';
 import { evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
 import { finalState, type ImportState } from './import-state.js';
 import { findImport, finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts, type ImportRow } from './import.repository.js';
@@ -43,7 +44,7 @@ export interface ImportProgress extends ImportCounts {
   readonly fractionRead: number;
 }
 
-/** The CLI/API import summary (DESIGN.md contracts). */
+/** The CLI/API import summary (a public contract, README). */
 export interface ImportSummary {
   importId: string;
   status: ImportState;
@@ -80,24 +81,28 @@ export class ImportInterrupted extends Error {
  */
 export async function runImport(store: Store, config: Config, request: ImportRequest): Promise<ImportSummary> {
   const startedAt = Date.now();
-  const flow = await requireFlow(store, request.flowId);
-  requireSource(flow, request.sourceId);
-  const file = await openTabularFile(request.file, {
+  const stored = await requireFlow(store, request.flowId);
+  requireSource(stored, request.sourceId);
+  const file = await openForFlow(request.file, {
     maxBytes: config.maxUploadBytes,
     ...request.read,
     ...(request.displayName ? { displayName: request.displayName } : {}),
-  });
+  }, stored);
+  const dryRun = request.dryRun === true;
   let mapping: ColumnMapping[];
+  // The flow as this import sees it: with the custom fields its mapping creates ("Column=+name").
+  let flow: FlowSpec;
   try {
-    const plan = await planMapping(store, file, flow, { overrides: request.mapping, template: request.template });
+    const plan = await planMapping(store, file, stored, { overrides: request.mapping, template: request.template });
     assertImportable(plan, file.fileName);
     mapping = plan.columns;
+    flow = plan.flow;
+    if (!dryRun && plan.newFields.length > 0) await addCustomFields(store, stored.id, plan.newFields);
   } catch (error) {
     file.close();
     throw error;
   }
   const importId = newId();
-  const dryRun = request.dryRun === true;
   if (!dryRun) {
     const now = new Date().toISOString();
     await insertImport(store.db, {

@@ -2,10 +2,11 @@ import { checkSamples, type SampleCheck } from '../core/column-hints.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { requireFlow } from '../flows/flow.service.js';
-import { openTabularFile, type ReadOverrides } from '../ingest/open-file.js';
+import type { ReadOverrides } from '../ingest/open-file.js';
 import type { FileFormat, ReadSettings } from '../ingest/tabular.js';
 import { planMapping, type TemplateUse } from './column-mapping.js';
 import { columnHints } from './import.service.js';
+import { openForFlow } from './sheet-choice.js';
 
 export interface PreviewRequest {
   readonly file: string;
@@ -25,9 +26,11 @@ export interface PreviewColumn {
   note?: string | undefined;
   /** How the column's sample values fare as the target field's type. */
   sample?: SampleCheck | undefined;
+  /** For a skipped column: the custom field it could be kept as (map it to `+<name>`). */
+  customField?: string | undefined;
 }
 
-/** The preview (DESIGN.md contracts: `leadport preview --json`), plus evidence, warnings and problems. */
+/** The preview (the public contract of `leadport preview --json`, README), plus evidence, warnings and problems. */
 export interface Preview {
   format: FileFormat;
   encoding: string | null;
@@ -49,16 +52,16 @@ export interface Preview {
  */
 export async function previewFile(store: Store, config: Config, request: PreviewRequest): Promise<Preview> {
   const flow = await requireFlow(store, request.flowId);
-  const file = await openTabularFile(request.file, { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName });
+  const file = await openForFlow(request.file, { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName }, flow);
   try {
     const plan = await planMapping(store, file, flow, { overrides: request.mapping, template: request.template });
-    const hints = columnHints(file, flow, plan.columns);
+    const hints = columnHints(file, plan.flow, plan.columns);
     const columns: PreviewColumn[] = plan.columns.map((column) => {
-      const field = flow.fields.find((candidate) => candidate.name === column.field);
+      const field = plan.flow.fields.find((candidate) => candidate.name === column.field);
       const sample = field
         ? checkSamples(field, file.sample.map((record) => record.cells[column.index] ?? ''), { phoneRegion: flow.defaultPhoneRegion, ...hints[field.name] })
         : undefined;
-      return { index: column.index, header: column.header, field: column.field, confidence: column.confidence, note: column.note, sample };
+      return { index: column.index, header: column.header, field: column.field, confidence: column.confidence, note: column.note, sample, ...(column.customField ? { customField: column.customField } : {}) };
     });
     return {
       format: file.settings.format,

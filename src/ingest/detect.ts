@@ -156,39 +156,6 @@ function mode(values: number[]): number {
   return best;
 }
 
-const EMAIL_LIKE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const NUMBER_LIKE = /^[+-]?[\d.,]*\d[\d.,]*$/;
-const DATE_LIKE = /^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}/;
-const PHONE_LIKE = /^[+(]?\d[\d\s().-]{6,}\d$/;
-
-/** Why a cell looks like a data value rather than a column name, or undefined. */
-function dataLike(cell: string): string | undefined {
-  const text = cell.trim();
-  if (EMAIL_LIKE.test(text)) return 'an email address';
-  if (PHONE_LIKE.test(text)) return 'a phone number';
-  if (DATE_LIKE.test(text)) return 'a date';
-  if (NUMBER_LIKE.test(text)) return 'a number';
-  return undefined;
-}
-
-export interface HeaderGuess {
-  readonly hasHeader: boolean;
-  readonly evidence: string;
-}
-
-/**
- * Decides whether the first row is a header: column names are never email addresses, phone numbers,
- * dates or numbers, so a first row holding one of those is data.
- */
-export function detectHeader(firstRow: readonly string[] | undefined): HeaderGuess {
-  if (!firstRow) return { hasHeader: true, evidence: 'the file has no rows' };
-  for (const cell of firstRow) {
-    const why = dataLike(cell);
-    if (why) return { hasHeader: false, evidence: `the first row holds "${cell.trim()}" (${why}), so it is data` };
-  }
-  return { hasHeader: true, evidence: 'the first row holds only names, no email, phone, date or number' };
-}
-
 const MOJIBAKE = /Ã[\u0080-\u00BF]|â€[\u0080-\u00BF\u0152-\u2122]|Â[\u00A0-\u00BF]/;
 
 /** Finds a value that was UTF-8 read as Windows-1252 and saved again ("JosÃ©"), for a preview warning. */

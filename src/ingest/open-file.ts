@@ -3,7 +3,9 @@ import path from 'node:path';
 import { AppError, fileError } from '../errors.js';
 import { readCsvRecords } from './csv-reader.js';
 import { DecodeStream } from './decode.js';
-import { decodeHead, detectDelimiter, detectEncoding, detectFormat, detectHeader, excelSepLine, findMojibake, sniff } from './detect.js';
+import { decodeHead, detectDelimiter, detectEncoding, detectFormat, excelSepLine, findMojibake, sniff } from './detect.js';
+import { findHeaderRow } from './header-row.js';
+import { fitRow, headerWidth, raggedWarnings, type FitCounts } from './ragged-rows.js';
 import { generatedHeaders, uniqueHeaders, type FileFormat, type RawRecord, type ReadSettings, type TabularFile } from './tabular.js';
 
 /** What the user may force instead of detecting it. */
@@ -79,7 +81,7 @@ export async function openTabularFile(file: string, options: OpenOptions): Promi
 }
 
 /** A format's records and what it knows about how they were read. */
-type RecordSource = Pick<HeaderInput, 'source' | 'settings' | 'sheets' | 'padRows' | 'sha256' | 'fractionRead'>;
+type RecordSource = Pick<HeaderInput, 'source' | 'settings' | 'sheets' | 'omitsTrailingCells' | 'sha256' | 'fractionRead'>;
 
 async function openWorkbook(
   file: string,
@@ -109,7 +111,7 @@ async function openWorkbook(
     source,
     settings: (hasHeader) => ({ format, encoding: null, delimiter: null, hasHeader, sheet: chosenSheet }),
     sheets: () => sheets,
-    padRows: true,
+    omitsTrailingCells: true,
     sha256: () => null,
     fractionRead: () => 0,
   };
@@ -166,7 +168,7 @@ async function openText(
     source: readCsvRecords({ text: bytes.pipe(decoder), fileName, delimiter, skipLines: sepLine ? 1 : 0 }),
     settings: (hasHeader) => ({ format: 'csv', encoding, delimiter, hasHeader, sheet: null }),
     sheets: () => [],
-    padRows: false,
+    omitsTrailingCells: false,
     sha256: () => decoder.sha256,
     fractionRead: () => (size === 0 ? 1 : bytes.bytesRead / size),
   };
@@ -182,46 +184,61 @@ interface HeaderInput {
   readonly sheets: () => readonly string[];
   readonly evidence: Partial<Record<keyof ReadSettings, string>>;
   readonly warnings: string[];
-  /** Spreadsheets omit trailing empty cells: pad rows to the header's width instead of calling them ragged. */
-  readonly padRows: boolean;
+  /** Spreadsheets omit trailing empty cells: their short rows are padded without a warning. */
+  readonly omitsTrailingCells: boolean;
   readonly sha256: () => string | null;
   readonly fractionRead: () => number;
 }
 
 /**
+ * Non-blank records read before the header is chosen: enough for the header scan, the data rows below it
+ * and the sample that previews and mapping look at.
+ */
+const LOOKAHEAD = 100;
+
+/**
  * Splits the header row off a record stream (or generates names when the file has none) and returns the
- * TabularFile whose records() continues the same stream.
+ * TabularFile whose records() continues the same stream. The header may sit below title lines, which are
+ * skipped (findHeaderRow); rows are fitted to the header's width (fitRow).
  */
 async function withHeader(input: HeaderInput): Promise<TabularFile> {
   const { source, fileName } = input;
-  let first: RawRecord[] = [];
-  while (first.length === 0) {
+  // Reads on past the first batch: a text file's last record comes in a batch of its own when the file
+  // has no final line break, and the header scan needs the rows below the header.
+  const first: RawRecord[] = [];
+  while (first.length < LOOKAHEAD) {
     const next = await source.next();
     if (next.done) break;
-    first = next.value.filter((record) => !isBlankRecord(record.cells));
+    for (const record of next.value) if (!isBlankRecord(record.cells)) first.push(record);
   }
-  let hasHeader = input.hasHeader;
-  if (hasHeader === undefined) {
-    const guess = detectHeader(first[0]?.cells);
-    hasHeader = guess.hasHeader;
-    input.evidence.hasHeader = guess.evidence;
-  } else {
-    input.evidence.hasHeader = 'chosen by the user';
+  const headerIndex = chooseHeader(input, first);
+  const headerRecord = headerIndex === null ? undefined : first[headerIndex];
+  if (input.hasHeader !== false && first.length === 0) throw emptyFile(input);
+  const preamble = headerIndex === null ? [] : first.slice(0, headerIndex);
+  if (preamble.length > 0) {
+    const lines = preamble.map((record) => `"${shorten(record.cells.filter((cell) => cell.trim() !== '').join(' '))}"`);
+    input.warnings.push(`${preamble.length === 1 ? 'a line' : `${preamble.length} lines`} above the header ${preamble.length === 1 ? 'was' : 'were'} skipped: ${lines.join(', ')}`);
   }
-  const headerRecord = hasHeader ? first.shift() : undefined;
-  if (hasHeader && !headerRecord) throw fileError('file_malformed', { file: fileName }, 'the file is empty (no header row)');
-  const originalHeaders = headerRecord ? trimTrailingBlanks(headerRecord.cells, input.padRows) : [];
-  const width = headerRecord ? originalHeaders.length : Math.max(0, ...first.map((record) => record.cells.length));
+  const data = headerIndex === null ? first : first.slice(headerIndex + 1);
+  const width = headerRecord ? headerWidth(headerRecord.cells, data.map((record) => record.cells)) : Math.max(0, ...data.map((record) => record.cells.length));
+  const originalHeaders = headerRecord ? headerRecord.cells.slice(0, width) : [];
   const headers = headerRecord ? uniqueHeaders(originalHeaders) : generatedHeaders(width);
   const renamed = headers.filter((header, index) => header !== (originalHeaders[index] ?? '').trim());
   if (headerRecord && renamed.length > 0) input.warnings.push(`blank or repeated column names were renamed: ${renamed.join(', ')}`);
-  const shape = (record: RawRecord): RawRecord => (input.padRows ? { ...record, cells: fitCells(record.cells, width) } : record);
-  const sample = first.map(shape);
+  const counts: FitCounts = { fits: 0, padded: 0, trimmed: 0, too_wide: 0 };
+  let firstTooWide: string | undefined;
+  const sample = data.map((record) => {
+    const { cells, fit } = fitRow(record.cells, width);
+    counts[fit]++;
+    if (fit === 'too_wide' && !firstTooWide) firstTooWide = `${recordLabel(record)} has ${cells.length} fields`;
+    return cells === record.cells ? record : { ...record, cells };
+  });
+  if (!input.omitsTrailingCells) input.warnings.push(...raggedWarnings(counts, sample.length, width, firstTooWide));
   let used = false;
   return {
     fileName,
     sizeBytes: input.sizeBytes,
-    settings: input.settings(hasHeader),
+    settings: input.settings(headerRecord !== undefined),
     get sheets() {
       return input.sheets();
     },
@@ -236,7 +253,11 @@ async function withHeader(input: HeaderInput): Promise<TabularFile> {
       if (sample.length > 0) yield sample;
       for await (const batch of source) {
         const kept: RawRecord[] = [];
-        for (const record of batch) if (!isBlankRecord(record.cells)) kept.push(shape(record));
+        for (const record of batch) {
+          if (isBlankRecord(record.cells)) continue;
+          const { cells } = fitRow(record.cells, width);
+          kept.push(cells === record.cells ? record : { ...record, cells });
+        }
         if (kept.length > 0) yield kept;
       }
     },
@@ -246,19 +267,44 @@ async function withHeader(input: HeaderInput): Promise<TabularFile> {
   };
 }
 
-function trimTrailingBlanks(cells: string[], enabled: boolean): string[] {
-  if (!enabled) return cells;
-  let end = cells.length;
-  while (end > 0 && (cells[end - 1] ?? '').trim() === '') end--;
-  return cells.slice(0, end);
+/**
+ * The index of the header among the first records, or null without one, with its evidence. A header the
+ * user asked for is still looked for below title lines, so that an import reopening a previewed file
+ * (hasHeader forced to what the preview found) skips the same lines.
+ */
+function chooseHeader(input: HeaderInput, first: readonly RawRecord[]): number | null {
+  if (input.hasHeader === false) {
+    input.evidence.hasHeader = 'chosen by the user';
+    return null;
+  }
+  const choice = findHeaderRow(
+    first.map((record) => record.cells),
+    (index) => recordLabel(first[index]),
+  );
+  if (input.hasHeader === undefined) {
+    input.evidence.hasHeader = choice.evidence;
+    return choice.index;
+  }
+  input.evidence.hasHeader = choice.index ? `chosen by the user; ${choice.evidence}` : 'chosen by the user';
+  return choice.index ?? 0;
 }
 
-// Pads a spreadsheet row to the header's width; cells past it are kept only when they hold something.
-function fitCells(cells: string[], width: number): string[] {
-  if (cells.length === width) return cells;
-  if (cells.length < width) return cells.concat(Array<string>(width - cells.length).fill(''));
-  const extra = cells.slice(width);
-  return extra.every((cell) => cell.trim() === '') ? cells.slice(0, width) : cells;
+/** The error for a file or sheet without a single row; a workbook's names its sheets, so another can be chosen. */
+function emptyFile(input: HeaderInput): AppError {
+  const sheets = input.sheets();
+  if (sheets.length === 0) return fileError('file_malformed', { file: input.fileName }, 'the file is empty (no header row)');
+  const others = sheets.length > 1 ? `; the workbook's sheets: ${sheets.join(', ')}; choose one with --sheet` : '';
+  return new AppError('file_malformed', `${input.fileName}: sheet "${input.settings(true).sheet ?? ''}" is empty (no header row)${others}`, { file: input.fileName, sheets: [...sheets] });
+}
+
+/** "line 4" for text files, "row 4" for spreadsheets. */
+function recordLabel(record: RawRecord | undefined): string {
+  if (!record) return 'the first row';
+  return record.line !== undefined ? `line ${record.line}` : `row ${record.recordNumber}`;
+}
+
+function shorten(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 /** A record whose cells are all empty (a blank line, or a row Excel left behind): skipped, not an error. */

@@ -76,7 +76,7 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
     options.onSheets?.(names, chosen ?? '');
     if (chosen === undefined) return;
     const part = sheetPart(sheets.find((sheet) => sheet.name === chosen), parsers.workbookRels ?? []);
-    if (!part || !parts.has(part)) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen}" has no data`);
+    if (!part || !parts.has(part)) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen}" has no data (sheets: ${names.join(', ')})`);
     const worksheet = parsers._parseWorksheet(await parts.open(part), '').next().value?.value as ExcelJS.stream.xlsx.WorksheetReader;
     let batch: RawRecord[] = [];
     for await (const row of worksheet) {

@@ -8,7 +8,7 @@ import { findLeadsPage, type LeadFilter } from './lead.repository.js';
 
 const PAGE = 5000;
 
-/** A stored lead as exported (DESIGN.md contracts: `leadport leads export`). */
+/** A stored lead as exported: the public contract of `leadport leads export` (README). */
 export interface ExportedLead {
   id: string;
   flowId: string;
@@ -49,12 +49,14 @@ export async function exportLeadsJsonLines(store: Store, filter: LeadFilter, out
 }
 
 /**
- * Writes stored leads as CSV: id, flow_id, source_id, created_at, then one column per field. With a flow
+ * Writes stored leads as CSV (UTF-8 with a BOM unless told not to): id, flow_id, source_id, created_at, then one column per field. With a flow
  * filter the columns are that flow's fields in order; otherwise the union of fields seen, in first-seen
  * order, which needs a first pass over the leads. Every cell, headers too, is made safe against formula
  * injection (core/csv-safety); numbers and E.164 phones stay as they are.
  */
-export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writable): Promise<number> {
+export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writable, options: { bom?: boolean } = {}): Promise<number> {
+  // A UTF-8 byte-order mark by default: without it Excel on Windows shows "José" as "JosÃ©".
+  if (options.bom ?? true) await write(out, '\uFEFF');
   let fieldNames: string[];
   const flow = filter.flowId ? await findFlowSpec(store.db, filter.flowId) : undefined;
   if (flow) {

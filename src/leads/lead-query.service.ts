@@ -63,6 +63,31 @@ interface SubmissionRow {
   row_number: number | null;
   created_at: string;
   fields: string | null;
+  raw_row: string | null;
+}
+
+/**
+ * What was sent in the submissions of a page that stored nothing (rejected, errors): a real-time
+ * submission's values by field, an import row's cells by its file's headers.
+ */
+async function sentValues(store: Store, rows: readonly SubmissionRow[]): Promise<Map<string, Record<string, Scalar>>> {
+  const unsaved = rows.filter((row) => row.fields === null && row.raw_row !== null);
+  const importIds = [...new Set(unsaved.map((row) => row.import_id).filter((id): id is string => id !== null))];
+  const headersOf = new Map<string, string[]>();
+  if (importIds.length > 0) {
+    for (const row of await store.db.selectFrom('imports').select(['id', 'columns']).where('id', 'in', importIds).execute()) headersOf.set(row.id, JSON.parse(row.columns) as string[]);
+  }
+  const sent = new Map<string, Record<string, Scalar>>();
+  for (const row of unsaved) {
+    const raw = parseJson<unknown>(row.raw_row);
+    if (Array.isArray(raw)) {
+      const headers = headersOf.get(row.import_id ?? '') ?? [];
+      sent.set(row.event_id, Object.fromEntries(raw.map((cell, index) => [headers[index] ?? `Column ${index + 1}`, String(cell)])));
+    } else if (raw && typeof raw === 'object') {
+      sent.set(row.event_id, raw as Record<string, Scalar>);
+    }
+  }
+  return sent;
 }
 
 function newestFirst(a: SubmissionRow, b: SubmissionRow): number {
@@ -92,7 +117,7 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
   let events = store.db
     .selectFrom('events as e')
     .leftJoin('leads as l', 'l.id', 'e.lead_id')
-    .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at'])
+    .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at', 'e.raw_row'])
     .select(eventFields.as('fields'))
     .orderBy('e.created_at', 'desc')
     .orderBy('e.id', 'desc')
@@ -130,10 +155,11 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
 
   const rows: SubmissionRow[] = [
     ...(await events.execute()),
-    ...creations.map((row) => ({ ...row, outcome: 'success', action: 'created', reason: null })),
+    ...creations.map((row) => ({ ...row, outcome: 'success', action: 'created', reason: null, raw_row: null })),
   ].sort(newestFirst);
   const page = rows.slice(0, query.limit);
   const last = page[page.length - 1];
+  const sent = await sentValues(store, page);
   return {
     items: page.map((row) => ({
       id: row.lead_id ?? row.event_id,
@@ -144,7 +170,7 @@ export async function listLeads(store: Store, principal: Principal, query: LeadL
       reason: row.reason,
       importId: row.import_id,
       rowNumber: row.row_number,
-      fields: parseJson<Record<string, Scalar>>(row.fields),
+      fields: parseJson<Record<string, Scalar>>(row.fields) ?? sent.get(row.event_id) ?? null,
       submittedAt: row.created_at,
     })),
     next: rows.length > query.limit && last ? `${last.created_at}|${last.event_id}` : null,
@@ -170,7 +196,7 @@ export async function getLead(store: Store, principal: Principal, leadId: string
   // A lead an import row created is that row's creation event.
   if (lead?.import_id) {
     const { id, flow_id, source_id, import_id, row_number, created_at } = lead;
-    events.unshift({ id, flow_id, source_id, import_id, row_number, created_at, outcome: 'success', action: 'created', reason: null, lead_id: id, duplicate: 0, raw_row: null, previous: null, fields: null, duration_us: lead.duration_us ?? 0 });
+    events.unshift({ id, flow_id, source_id, import_id, row_number, created_at, outcome: 'success', action: 'created', reason: null, lead_id: id, duplicate: 0, raw_row: null, previous: null, fields: null, duplicate_of: null, duplicate_key: null, duration_us: lead.duration_us ?? 0 });
   }
   const first = events[0];
   const owner = lead?.source_id ?? first?.source_id;

@@ -73,6 +73,13 @@ export interface SubmissionResult {
   readonly reason: string | null;
   readonly leadId: string;
   readonly duplicate: boolean;
+  /** For a duplicate that was rejected: the lead it matched and the key's field names. */
+  readonly duplicateOf?: { readonly leadId: string; readonly key: string };
+}
+
+// A duplicate key is "<fields>=<values>" (core/dedup): the fields say which rule matched, without the values.
+function keyFields(key: string): string {
+  return key.slice(0, key.indexOf('='));
 }
 
 export interface BatchContext {
@@ -164,13 +171,15 @@ export async function planBatch(
       return { result: { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: submission.id, duplicate: false }, previous: null };
     }
     let match: string | undefined;
+    let matchedKey = '';
     for (const key of submission.keys) {
       match = owners.get(key) ?? live.get(key);
+      matchedKey = key;
       if (match) break;
     }
     if (match && policy) {
       if (policy.action === 'reject') {
-        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: submission.id, duplicate: true }, previous: null };
+        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: submission.id, duplicate: true, duplicateOf: { leadId: match, key: keyFields(matchedKey) } }, previous: null };
       }
       const action = policy.action === 'update' ? 'updated' : 'merged';
       const pending = newLeads.get(match);
@@ -209,6 +218,8 @@ export async function planBatch(
       raw_row: result.outcome === 'success' ? null : submission.originalJson,
       previous,
       fields: result.action === 'updated' || result.action === 'merged' ? submission.fieldsJson : null,
+      duplicate_of: result.duplicateOf?.leadId ?? null,
+      duplicate_key: result.duplicateOf?.key ?? null,
       duration_us: submission.durationUs,
       created_at: nowIso,
     });

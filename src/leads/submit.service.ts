@@ -93,12 +93,15 @@ function responseOf(result: SubmissionResult): SubmitResponse {
 
 async function process(queue: SubmissionQueue, flow: CompiledFlow, request: SubmitRequest, alongside?: WithSubmission): Promise<SubmitResponse> {
   const started = performance.now();
+  // Keys map to fields as an import's headers would ("First Name", aliases); the others are kept with the
+  // raw values, so nothing a source sent is dropped.
   const raw: Record<string, string> = Object.create(null);
-  for (const name of flow.fieldNames) {
-    if (!Object.hasOwn(request.body, name)) continue;
-    const value = request.body[name];
-    raw[name] = value === null || value === undefined ? '' : String(value);
-  }
+  const keys = Object.keys(request.body);
+  const targets = flow.targetsOf(keys);
+  keys.forEach((key, index) => {
+    const value = request.body[key];
+    raw[targets[index] ?? key] = value === null || value === undefined ? '' : String(value);
+  });
   const evaluation = flow.evaluate(raw, request.sourceId);
   const result = await queue.submit(
     { flow, sourceId: request.sourceId, importId: null },

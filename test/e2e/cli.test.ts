@@ -32,12 +32,12 @@ async function cli(url: string, args: string[], env: Record<string, string> = {}
 }
 
 const EXPECTED_FAILED_CSV = [
-  'First Name,Last Name,Email,Phone,State,Zip,Roof type,error',
-  'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,email is invalid: not a valid email address',
-  ',Nguyen,linh.nguyen@example.com,602-555-0111,AZ,85004,shingle,first_name is required',
-  `Robert,Johnson,robert.johnson@example.com,+1 713 555 0100,NY,10001,tile,"state must be one of TX, CA, AZ"`,
-  'Maria,Garcia,Maria.Garcia@Example.com,512-555-0143,TX,78701,shingle,duplicate',
-  'Chen,Wei,,480-555-0122,AZ,85251,metal,email is required',
+  '\uFEFFFirst Name,Last Name,Email,Phone,State,Zip,Roof type,row,error,duplicate_of',
+  'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,4,email is invalid: not a valid email address,',
+  ',Nguyen,linh.nguyen@example.com,602-555-0111,AZ,85004,shingle,5,first_name is required,',
+  `Robert,Johnson,robert.johnson@example.com,+1 713 555 0100,NY,10001,tile,6,"state must be one of TX, CA, AZ",`,
+  'Maria,Garcia,Maria.Garcia@Example.com,512-555-0143,TX,78701,shingle,7,duplicate,email matches row 2 of this file',
+  'Chen,Wei,,480-555-0122,AZ,85251,metal,8,email is required,',
   '',
 ].join('\r\n');
 
@@ -85,7 +85,10 @@ for (const dialect of DIALECTS) {
       expect(leads[1].fields).toMatchObject({ email: 'james.smith@example.com', state: 'CA', phone_1: '+15125550199', postal_code: '90210' });
 
       const csv = await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv']);
-      expect(csv.stdout.split('\r\n')[0]).toBe('id,flow_id,source_id,created_at,first_name,last_name,email,phone_1,state,postal_code,roof_type');
+      // UTF-8 with a byte-order mark, so Excel reads accents right; --no-bom leaves it out.
+      expect(csv.stdout.split('\r\n')[0]).toBe('\uFEFFid,flow_id,source_id,created_at,first_name,last_name,email,phone_1,state,postal_code,roof_type');
+      const plain = await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv', '--no-bom']);
+      expect(plain.stdout.startsWith('id,flow_id,')).toBe(true);
 
       const shown = JSON.parse((await cli(t.url, ['imports', 'show', summary.importId, '--json'])).stdout);
       expect(shown).toMatchObject({ id: summary.importId, status: 'completed_with_errors', total: 9, fileName: 'solar-leads.csv' });
@@ -133,10 +136,10 @@ for (const dialect of DIALECTS) {
       expect(quote.stderr).toBe('leadport: broken.csv, line 3, column 2: a quoted field is never closed (unclosed quote)\n');
 
       const badJson = path.join(dir, 'bad.json');
-      fs.writeFileSync(badJson, '{ "id": "x", ');
+      fs.writeFileSync(badJson, '{\n  "id": "x",\n  "name": "X"\n  "fields": []\n}\n');
       const flowJson = await cli(t.url, ['flows', 'apply', badJson]);
       expect(flowJson.code).toBe(1);
-      expect(flowJson.stderr).toContain('bad.json: not valid JSON');
+      expect(flowJson.stderr).toContain('bad.json: not valid JSON, line 4, column 3: a "," is expected between items');
 
       const badFlow = path.join(dir, 'bad-flow.json');
       fs.writeFileSync(badFlow, JSON.stringify({ id: 'x', name: 'X', fields: [{ name: 'email' }], acceptance: { all: [{ field: 'state', op: 'is blank' }] } }));
@@ -276,6 +279,6 @@ describe('leadport preview and templates CLI', () => {
     const imported = await cli(t.url, ['import', path.join(fixtures, 'multi-sheet.xlsx'), '--sheet', 'Leads', '--flow', 'solar', '--source', 'acme-media', '--template', 'Spring', '--json']);
     expect(JSON.parse(imported.stdout)).toMatchObject({ total: 3, failed: 3 });
     const failed = await cli(t.url, ['imports', 'failed', JSON.parse(imported.stdout).importId]);
-    expect(failed.stdout.split('\r\n')[1]).toBe('ann@example.com,Ann,(512) 555-0101,02134,2024-01-15,42,"state must be one of TX, CA, AZ"');
+    expect(failed.stdout.split('\r\n')[1]).toBe('ann@example.com,Ann,(512) 555-0101,02134,2024-01-15,42,2,"state must be one of TX, CA, AZ",');
   });
 });

@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
@@ -9,6 +11,7 @@ import type { FlowDefinition } from '../../src/flows/flow.schema.js';
 import { applyFlow } from '../../src/flows/flow.service.js';
 import { createApp } from '../../src/http/app.js';
 import { runImport } from '../../src/imports/import.service.js';
+import { openTabularFile } from '../../src/ingest/open-file.js';
 import { pruneExpired } from '../../src/maintenance.js';
 import { createTestStore, DIALECTS, type TestStore } from '../helpers/stores.js';
 
@@ -71,6 +74,13 @@ for (const dialect of DIALECTS) {
           values: { phone_1: { raw: '(512) 555-0199', normal: '+15125550199', valid: true, parts: { national: '5125550199' } } },
           events: [{ outcome: 'success', action: 'created', reason: null }],
         });
+      });
+      it('maps submitted keys as import headers are mapped and keeps unknown keys with the raw values', async () => {
+        const response = await api('POST', '/flows/solar/sources/acme-media/submit', { token: tokens.sourceA, form: 'First+Name=Bob&E-mail=bob.keys%40example.com&State=Texas&utm_source=fb' });
+        expect(response).toMatchObject({ status: 201, json: { outcome: 'success' } });
+        const lead = await api('GET', `/api/leads/${response.json.lead.id}`, { token: tokens.sourceA });
+        expect(lead.json.fields).toEqual({ first_name: 'Bob', email: 'bob.keys@example.com', state: 'TX' });
+        expect(lead.json.raw).toMatchObject({ utm_source: 'fb', first_name: 'Bob' });
       });
       it('accepts form-encoded bodies like LeadConduit', async () => {
         const response = await api('POST', '/flows/solar/sources/acme-media/submit', { token: tokens.sourceA, form: 'first_name=Fay&email=fay%40example.com&state=AZ' });
@@ -247,9 +257,26 @@ for (const dialect of DIALECTS) {
         const csv = await api('GET', `/api/imports/${importId}/failed.csv`, { token: tokens.sourceA });
         expect(csv.headers['content-type']).toContain('text/csv');
         expect(csv.body.split('\r\n').slice(0, 2)).toEqual([
-          'First Name,Last Name,Email,Phone,State,Zip,Roof type,error',
-          'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,email is invalid: not a valid email address',
+          '\uFEFFFirst Name,Last Name,Email,Phone,State,Zip,Roof type,row,error,duplicate_of',
+          'Aiko,Tanaka,aiko.tanaka@example,602-555-0107,AZ,85001,metal,4,email is invalid: not a valid email address,',
         ]);
+        const plain = await api('GET', `/api/imports/${importId}/failed.csv?bom=false`, { token: tokens.sourceA });
+        expect(plain.body.startsWith('First Name,')).toBe(true);
+        // The same rows as a workbook, read back with the reader imports use.
+        const xlsx = await app.inject({ method: 'GET', url: `/api/imports/${importId}/failed.xlsx`, headers: { authorization: `Bearer ${tokens.sourceA}` } });
+        expect(xlsx.headers['content-type']).toContain('spreadsheetml');
+        const file = path.join(os.tmpdir(), `failed-${importId}.xlsx`);
+        fs.writeFileSync(file, xlsx.rawPayload);
+        try {
+          const workbook = await openTabularFile(file, { maxBytes: 10 * 1024 * 1024 });
+          const rows: string[][] = [];
+          for await (const batch of workbook.records()) for (const record of batch) rows.push(record.cells);
+          expect(workbook.headers).toEqual(['First Name', 'Last Name', 'Email', 'Phone', 'State', 'Zip', 'Roof type', 'row', 'error', 'duplicate_of']);
+          expect(rows).toHaveLength(5);
+          expect(rows[3]).toEqual(['Maria', 'Garcia', 'Maria.Garcia@Example.com', '512-555-0143', 'TX', '78701', 'shingle', '7', 'duplicate', 'email matches row 2 of this file']);
+        } finally {
+          fs.rmSync(file, { force: true });
+        }
         const detail = await api('GET', `/api/imports/${importId}`, { token: tokens.sourceA });
         expect(detail.json).toMatchObject({ id: importId, status: 'completed_with_errors', total: 9, created: 4, failed: 5, duplicates: 1 });
       });
@@ -289,6 +316,10 @@ for (const dialect of DIALECTS) {
         const failures = await api('GET', '/api/leads?outcome=failure&flowId=solar', { token: tokens.admin });
         expect(failures.json.items.length).toBeGreaterThan(0);
         expect(failures.json.items.every((item: { outcome: string }) => item.outcome === 'failure')).toBe(true);
+        // What was sent is shown for submissions that stored nothing: a real-time one's values by field, an
+        // import row's cells by the file's headers.
+        expect(failures.json.items).toContainEqual(expect.objectContaining({ reason: 'state must be one of TX, CA, AZ', importId: null, fields: { first_name: 'Ned', email: 'ned@example.com', state: 'NY' } }));
+        expect(failures.json.items).toContainEqual(expect.objectContaining({ importId, reason: 'first_name is required', fields: expect.objectContaining({ 'First Name': '', Email: 'linh.nguyen@example.com' }) }));
         const search = await api('GET', '/api/leads?q=JAMES.SMITH', { token: tokens.admin });
         expect(search.json.items.map((item: { fields: { email?: string } }) => item.fields?.email)).toEqual(['james.smith@example.com']);
         const future = await api('GET', `/api/leads?from=${encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString())}`, { token: tokens.admin });

@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FlowDefinition } from '../../src/flows/flow.schema.js';
 import { applyFlow } from '../../src/flows/flow.service.js';
 import { writeFailedRecords } from '../../src/imports/failed-records.js';
+import { openTabularFile } from '../../src/ingest/open-file.js';
+import { saveTemplate } from '../../src/templates/template.service.js';
 import { findImport, finishImport } from '../../src/imports/import.repository.js';
 import { runImport } from '../../src/imports/import.service.js';
 import { exportLeadsJsonLines } from '../../src/leads/lead-export.js';
@@ -175,6 +177,31 @@ for (const dialect of DIALECTS) {
       expect(await importFile(writeCsv(dir, 'b.csv', [HEADER, 'Ann,ann@x.com,,TX']), { flowId: 'roofing' })).toMatchObject({ created: 0, duplicates: 1 });
     });
 
+    it('re-imports a corrected failed-records file with the template of the original, leaving the added columns unmapped', async () => {
+      await applyFlow(t.store, example);
+      const original = writeCsv(dir, 'vendor.csv', ['Given,Mail,Tel,Region', 'Ann,ann@x.com,512-555-0101,TX', 'Bob,bob@x.com,512-555-0102,NY']);
+      const opened = await openTabularFile(original, { maxBytes: 1024 * 1024 });
+      opened.close();
+      await saveTemplate(t.store, 'solar', 'Vendor', ['first_name', 'email', 'phone_1', 'state'].map((field, index) => ({ index, header: opened.headers[index] ?? '', field, confidence: 1 })));
+      const first = await importFile(original);
+      expect(first).toMatchObject({ created: 1, failed: 1 });
+      const corrected = path.join(dir, 'corrected.csv');
+      fs.writeFileSync(corrected, (await failedCsv(t, first.importId)).replace(',NY,', ',TX,'));
+      const again = await runImport(t.store, t.config, { file: corrected, flowId: 'solar', sourceId: 'acme-media' });
+      expect(again).toMatchObject({ status: 'completed', created: 1, failed: 0 });
+      const bob = (await exportedLeads(t)).find((lead) => lead.fields.email === 'bob@x.com');
+      expect(bob?.fields).toEqual({ first_name: 'Bob', email: 'bob@x.com', phone_1: '+15125550102', state: 'TX' });
+    });
+
+    it("says in the failed records which key a duplicate matched, and which earlier import's row", async () => {
+      await flowWith({ keys: ['email', ['first_name', 'phone_1']], action: 'reject' });
+      const first = await importFile(writeCsv(dir, 'first.csv', [HEADER, 'Ann,ann@x.com,512-555-0101,TX']));
+      const lead = (await exportedLeads(t))[0];
+      const second = await importFile(writeCsv(dir, 'second.csv', [HEADER, 'Ann,other@x.com,512-555-0101,TX']));
+      const lines = (await failedCsv(t, second.importId)).split('\r\n');
+      expect(lines[1]).toBe(`Ann,other@x.com,512-555-0101,TX,2,duplicate,first_name+phone_1 matches lead ${lead?.id} (row 2 of import ${first.importId})`);
+    });
+
     it('ragged rows are per-row errors and appear in the failed-records file with formula cells neutralised', async () => {
       await applyFlow(t.store, example);
       const file = writeCsv(dir, 'ragged.csv', [HEADER, 'Ann,ann@x.com,512-555-0101,TX', 'Bob,bob@x.com', 'Cy,cy@x.com,512-555-0102,TX,extra', '=HYPERLINK("http://evil"),dee@x.com,+1 512 555 0103,NY']);
@@ -183,10 +210,11 @@ for (const dialect of DIALECTS) {
       const csv = await failedCsv(t, summary.importId);
       expect(csv).toBe(
         [
-          'First Name,Email,Phone,State,error',
-          'Bob,bob@x.com,,,row 3 has 2 fields but the header has 4',
-          'Cy,cy@x.com,512-555-0102,TX,row 4 has 5 fields but the header has 4,extra',
-          `"'=HYPERLINK(""http://evil"")",dee@x.com,+1 512 555 0103,NY,"state must be one of TX, CA, AZ"`,
+          '\uFEFFFirst Name,Email,Phone,State,row,error,duplicate_of',
+          // A short row is padded with empty cells (issue 10), so Bob fails on his blank state instead.
+          'Bob,bob@x.com,,,3,"state must be one of TX, CA, AZ",',
+          'Cy,cy@x.com,512-555-0102,TX,4,row 4 has 5 fields but the header has 4,,extra',
+          `"'=HYPERLINK(""http://evil"")",dee@x.com,+1 512 555 0103,NY,5,"state must be one of TX, CA, AZ",`,
           '',
         ].join('\r\n'),
       );

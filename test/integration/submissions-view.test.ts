@@ -102,7 +102,7 @@ for (const dialect of DIALECTS) {
         { ...event, id: 'e3', import_id: null, row_number: null, action: 'created', lead_id: 'real-time', duration_us: 9 },
       ]).execute();
 
-      expect(await migrate(t.store.db)).toEqual(['0004-lead-creation-events', '0005-submitted-fields']);
+      expect(await migrate(t.store.db)).toEqual(['0004-lead-creation-events', '0005-submitted-fields', '0006-duplicate-of']);
       expect(await t.store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([{ id: 'e2' }, { id: 'e3' }]);
       expect(await t.store.db.selectFrom('leads').select(['id', 'duration_us']).orderBy('id').execute()).toEqual([
         { id: 'imported', duration_us: 42 },

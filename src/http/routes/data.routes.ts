@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { PassThrough } from 'node:stream';
 import { z } from 'zod';
@@ -52,15 +53,23 @@ export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
     app.get('/api/imports/:id', { config: { access: 'source' }, schema: { tags: ['imports'], params: z.object({ id: z.string() }) } }, async (request) =>
       importView(await visibleImport(deps, principalOf(request), request.params.id)),
     );
-    app.get('/api/imports/:id/failed.csv', { config: { access: 'source' }, schema: { tags: ['imports'], summary: 'Failed rows: original columns plus error', params: z.object({ id: z.string() }) } }, async (request, reply) => {
-      const row = await visibleImport(deps, principalOf(request), request.params.id);
-      const out = new PassThrough();
-      writeFailedRecords(store, row.id, out).then(
-        () => out.end(),
-        (error: unknown) => out.destroy(error as Error),
-      );
-      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="failed-${row.id}.csv"`).send(out);
+    const failedRecords = (format: 'csv' | 'xlsx') =>
+      async (request: FastifyRequest<{ Params: { id: string }; Querystring: { bom?: boolean } }>, reply: FastifyReply) => {
+        const row = await visibleImport(deps, principalOf(request), request.params.id);
+        const out = new PassThrough();
+        writeFailedRecords(store, row.id, out, { format, bom: request.query.bom ?? true }).then(
+          () => out.end(),
+          (error: unknown) => out.destroy(error as Error),
+        );
+        const type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+        return reply.type(type).header('Content-Disposition', `attachment; filename="failed-${row.id}.${format}"`).send(out);
+      };
+    const failedSchema = (summary: string) => ({
+      config: { access: 'source' as const },
+      schema: { tags: ['imports'], summary, params: z.object({ id: z.string() }), querystring: z.object({ bom: z.stringbool().optional().describe('CSV: start with a UTF-8 byte-order mark (default true)') }) },
     });
+    app.get('/api/imports/:id/failed.csv', failedSchema('Failed rows as CSV: original columns plus row, error and duplicate_of'), failedRecords('csv'));
+    app.get('/api/imports/:id/failed.xlsx', failedSchema('Failed rows as an Excel workbook'), failedRecords('xlsx'));
 
     app.get('/api/templates', { config: { access: 'admin' }, schema: { tags: ['templates'], querystring: z.object({ flowId: z.string().optional() }) } }, async (request) => {
       const rows = await listTemplates(store.db, request.query.flowId);
