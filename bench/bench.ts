@@ -97,9 +97,9 @@ async function importCase(name: string, file: string, databaseUrl: string, extra
   // The 1M-row file is over the default 50 MB upload limit.
   const env = { DATABASE_URL: databaseUrl, LEADPORT_MAX_UPLOAD_MB: '1024' };
   await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, ...env } });
-  const store = await openStore(databaseUrl);
+  const store = await openStore(loadConfig(env));
   try {
-    await applyFlow(store, BENCH_FLOW);
+    await applyFlow(store.db, BENCH_FLOW);
   } finally {
     await store.close();
   }
@@ -140,12 +140,12 @@ async function previewCase(dir: string, megabytes: number): Promise<CaseResult> 
   const file = path.join(outDir, `preview-realistic-${rows}.csv`);
   const csv = await cached(file, () => writeLeadCsv(file, rows, 'realistic', 7));
   const url = `sqlite:${path.join(dir, 'preview.db')}`;
-  const store = await openStore(url);
+  const config = loadConfig({ DATABASE_URL: url, LEADPORT_MAX_UPLOAD_MB: String(megabytes * 2) });
+  const store = await openStore(config);
   try {
-    await applyFlow(store, BENCH_FLOW);
-    const config = loadConfig({ DATABASE_URL: url, LEADPORT_MAX_UPLOAD_MB: String(megabytes * 2) });
+    await applyFlow(store.db, BENCH_FLOW);
     const started = performance.now();
-    const preview = await previewFile(store, config, { file: csv, flowId: 'bench' });
+    const preview = await previewFile(store.db, config, { file: csv, flowId: 'bench' });
     const seconds = (performance.now() - started) / 1000;
     const size = fs.statSync(csv).size / 1024 / 1024;
     return { name: `preview of a ${size.toFixed(0)} MB CSV`, rows: preview.sampleRows.length, seconds, rowsPerSecond: Number.NaN, peakRssMb: null, note: 'detection, mapping, first rows' };

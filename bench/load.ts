@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { createApiKey } from '../src/auth/auth.service.js';
+import { loadConfig } from '../src/config.js';
 import { openStore } from '../src/db/database.js';
 import { applyFlow } from '../src/flows/flow.service.js';
 import { BENCH_FLOW } from './generate.js';
@@ -26,9 +27,9 @@ async function main(): Promise<void> {
   const port = argument('--port', 3900);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-load-'));
   const url = `sqlite:${path.join(dir, 'load.db')}`;
-  const store = await openStore(url);
-  await applyFlow(store, BENCH_FLOW);
-  const { key } = await createApiKey(store, { kind: 'source', sourceId: 'bench-source' });
+  const store = await openStore(loadConfig({ DATABASE_URL: url }));
+  await applyFlow(store.db, BENCH_FLOW);
+  const { key } = await createApiKey(store.db, { kind: 'source', sourceId: 'bench-source' });
   await store.close();
 
   // LOAD_SERVER_NODE_ARGS="--cpu-prof" profiles the server under load.

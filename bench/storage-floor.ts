@@ -1,3 +1,4 @@
+import { loadConfig } from '../src/config.js';
 import { newId } from '../src/core/ids.js';
 import { openStore } from '../src/db/database.js';
 import type { LeadTable } from '../src/db/schema.js';
@@ -9,15 +10,15 @@ import type { LeadTable } from '../src/db/schema.js';
  * `{ rows, ms }`.
  */
 async function floor(rows: number, databaseUrl: string): Promise<void> {
-  const store = await openStore(databaseUrl);
-  const writer = store.rowWriter;
-  if (!writer) throw new Error('the storage floor is measured on SQLite');
+  const store = await openStore(loadConfig({ DATABASE_URL: databaseUrl }));
+  if (store.dialect !== 'sqlite') throw new Error('the storage floor is measured on SQLite');
   const now = new Date().toISOString();
   const fields = JSON.stringify({ first_name: 'Maria', last_name: 'Garcia', email: 'maria.garcia@example.com', phone_1: '+15125550143', state: 'TX', postal_code: '78701', comments: 'Call after 5pm' });
   const raw = JSON.stringify({ first_name: 'Maria', last_name: 'Garcia', email: 'maria.garcia@example.com', phone_1: '(512) 555-0143', state: 'TX', postal_code: '78701', comments: 'Call after 5pm' });
   const started = performance.now();
   for (let start = 0; start < rows; start += 2000) {
-    await store.db.transaction().execute(async (trx) => {
+    await store.transaction(async (trx, writer) => {
+      if (!writer) return;
       const leads: LeadTable[] = [];
       const keys: unknown[][] = [];
       for (let i = start; i < Math.min(rows, start + 2000); i++) {

@@ -30,13 +30,16 @@ const envSchema = z.object({
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
 
-export type StoreKind = 'sqlite' | 'postgres';
+/**
+ * Which store DATABASE_URL names: a SQLite file (its absolute path, ":memory:" kept as is) or PostgreSQL.
+ * What openStore takes, so the URL is parsed here only.
+ */
+type StoreSelection = { readonly store: 'sqlite'; readonly sqlitePath: string } | { readonly store: 'postgres'; readonly sqlitePath: undefined };
 
-export interface Config {
+export type Config = StoreSelection & ConfigValues;
+
+interface ConfigValues {
   readonly databaseUrl: string;
-  readonly store: StoreKind;
-  /** Absolute path of the SQLite file, when store is sqlite (":memory:" kept as is). */
-  readonly sqlitePath: string | undefined;
   readonly port: number;
   readonly host: string;
   /** The base of every URL Leadport prints or shows (no trailing slash); unset: the listen address. */
@@ -83,11 +86,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
   if (Boolean(values.LEADPORT_ADMIN_EMAIL) !== Boolean(values.LEADPORT_ADMIN_PASSWORD)) {
     throw new ConfigError(['LEADPORT_ADMIN_EMAIL and LEADPORT_ADMIN_PASSWORD must be set together']);
   }
-  const store: StoreKind = values.DATABASE_URL.startsWith('sqlite:') ? 'sqlite' : 'postgres';
+  const selection: StoreSelection = values.DATABASE_URL.startsWith('sqlite:')
+    ? { store: 'sqlite', sqlitePath: sqlitePathOf(values.DATABASE_URL) }
+    : { store: 'postgres', sqlitePath: undefined };
   return Object.freeze({
+    ...selection,
     databaseUrl: values.DATABASE_URL,
-    store,
-    sqlitePath: store === 'sqlite' ? sqlitePathOf(values.DATABASE_URL) : undefined,
     port: values.PORT,
     host: values.HOST,
     publicUrl: values.LEADPORT_PUBLIC_URL?.replace(/\/+$/, ''),

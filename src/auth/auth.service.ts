@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import { newId } from '../core/ids.js';
-import { isUniqueViolation, type Store } from '../db/database.js';
-import type { ApiKeyTable, UserTable } from '../db/schema.js';
+import type { Kysely } from 'kysely';
+import { isUniqueViolation } from '../db/database.js';
+import type { ApiKeyTable, DB, UserTable } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
 import type { ApiKeyCreate, ApiKeyView, UserView } from './auth.schema.js';
 import {
@@ -25,6 +26,9 @@ import type { AuthThrottle } from './throttle.js';
 /** Who is calling: an admin (by session or admin key) or one source (by its key). */
 export type Principal = { kind: 'admin'; userId: string | null; keyId: string | null } | { kind: 'source'; sourceId: string; keyId: string };
 
+/** The CLI's user: the operator of this machine, who sees what an admin sees. */
+export const OPERATOR: Principal = Object.freeze({ kind: 'admin', userId: null, keyId: null });
+
 const SESSION_DAYS = 7;
 const API_KEY_PREFIX = 'lp_';
 const SESSION_PREFIX = 'lps_';
@@ -38,12 +42,12 @@ function keyView(key: ApiKeyTable): ApiKeyView {
 }
 
 /** Creates an admin user; the email must be new. */
-export async function createUser(store: Store, email: string, password: string): Promise<UserView> {
+export async function createUser(db: Kysely<DB>, email: string, password: string): Promise<UserView> {
   const normalised = email.trim().toLowerCase();
-  if (await findUserByEmail(store.db, normalised)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
+  if (await findUserByEmail(db, normalised)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
   const user: UserTable = { id: newId(), email: normalised, password_hash: await hashPassword(password), role: 'admin', created_at: new Date().toISOString() };
   try {
-    await insertUser(store.db, user);
+    await insertUser(db, user);
   } catch (error) {
     // Two requests for the same new email at once: the unique index decides, the loser is a conflict.
     if (isUniqueViolation(error)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
@@ -53,30 +57,33 @@ export async function createUser(store: Store, email: string, password: string):
 }
 
 /** Creates the first admin from LEADPORT_ADMIN_EMAIL/PASSWORD when there are no users yet. */
-export async function ensureFirstAdmin(store: Store, config: Config): Promise<UserView | null> {
+export async function ensureFirstAdmin(db: Kysely<DB>, config: Config): Promise<UserView | null> {
   if (!config.adminEmail || !config.adminPassword) return null;
-  if ((await countUsers(store.db)) > 0) return null;
-  return createUser(store, config.adminEmail, config.adminPassword);
+  if ((await countUsers(db)) > 0) return null;
+  return createUser(db, config.adminEmail, config.adminPassword);
 }
 
-export async function listUserViews(store: Store): Promise<UserView[]> {
-  return (await listUsers(store.db)).map(userView);
+/** The admin users, without their password hashes. */
+export async function listUserViews(db: Kysely<DB>): Promise<UserView[]> {
+  return (await listUsers(db)).map(userView);
 }
 
-export async function removeUser(store: Store, id: string): Promise<void> {
-  if ((await deleteUser(store.db, id)) === 0) throw new AppError('not_found', `no user with id "${id}"`);
+/** Deletes an admin user; an admin cannot delete themselves (someone must be left to sign in). */
+export async function removeUser(db: Kysely<DB>, actor: Principal, id: string): Promise<void> {
+  if (actor.kind === 'admin' && actor.userId === id) throw new AppError('conflict', 'you cannot delete yourself');
+  if ((await deleteUser(db, id)) === 0) throw new AppError('not_found', `no user with id "${id}"`);
 }
 
 /** Checks an email and password and opens a session; the token is returned once. */
-export async function login(store: Store, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
-  const user = await findUserByEmail(store.db, email.trim());
+export async function login(db: Kysely<DB>, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+  const user = await findUserByEmail(db, email.trim());
   // Verify against a dummy hash when the user is unknown, so timing does not tell which emails exist.
   const ok = await verifyPassword(password, user?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
   if (!user || !ok) throw new AppError('unauthorized', 'wrong email or password');
   const token = newSecret(SESSION_PREFIX);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString();
-  await insertSession(store.db, hashSecret(token), user.id, now.toISOString(), expiresAt);
+  await insertSession(db, hashSecret(token), user.id, now.toISOString(), expiresAt);
   return { token, expiresAt };
 }
 
@@ -84,10 +91,10 @@ export async function login(store: Store, email: string, password: string): Prom
  * Sign-in as the HTTP API offers it: refused with rate_limited while this address (or this address and
  * account) has failed too often, counted when it fails.
  */
-export async function signIn(store: Store, throttle: AuthThrottle, address: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+export async function signIn(db: Kysely<DB>, throttle: AuthThrottle, address: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
   await throttle.assertAllowed(address, email);
   try {
-    const session = await login(store, email, password);
+    const session = await login(db, email, password);
     await throttle.recordSuccess(address, email);
     return session;
   } catch (error) {
@@ -96,14 +103,15 @@ export async function signIn(store: Store, throttle: AuthThrottle, address: stri
   }
 }
 
-export async function logout(store: Store, token: string): Promise<void> {
-  await deleteSession(store.db, hashSecret(token));
+/** Ends the session of a session token (an API key is not a session: nothing happens). */
+export async function logout(db: Kysely<DB>, token: string): Promise<void> {
+  await deleteSession(db, hashSecret(token));
 }
 
 /** Creates an API key (admin, or for one source) and returns it with its secret, shown this once. */
-export async function createApiKey(store: Store, request: ApiKeyCreate): Promise<ApiKeyView & { key: string }> {
+export async function createApiKey(db: Kysely<DB>, request: ApiKeyCreate): Promise<ApiKeyView & { key: string }> {
   if (request.kind === 'source') {
-    const source = await store.db.selectFrom('sources').select('id').where('id', '=', request.sourceId).executeTakeFirst();
+    const source = await db.selectFrom('sources').select('id').where('id', '=', request.sourceId).executeTakeFirst();
     if (!source) throw new AppError('source_not_found', `unknown source "${request.sourceId}"`, { sourceId: request.sourceId });
   }
   const key = newSecret(API_KEY_PREFIX);
@@ -117,26 +125,28 @@ export async function createApiKey(store: Store, request: ApiKeyCreate): Promise
     created_at: new Date().toISOString(),
     revoked_at: null,
   };
-  await insertApiKey(store.db, row);
+  await insertApiKey(db, row);
   return { ...keyView(row), key };
 }
 
-export async function listApiKeyViews(store: Store): Promise<ApiKeyView[]> {
-  return (await listApiKeys(store.db)).map(keyView);
+/** The API keys, never their secrets. */
+export async function listApiKeyViews(db: Kysely<DB>): Promise<ApiKeyView[]> {
+  return (await listApiKeys(db)).map(keyView);
 }
 
-export async function revokeKey(store: Store, id: string): Promise<void> {
-  if ((await revokeApiKey(store.db, id, new Date().toISOString())) === 0) throw new AppError('not_found', `no active API key with id "${id}"`);
+/** Revokes an active API key; not_found for an unknown or already revoked one. */
+export async function revokeKey(db: Kysely<DB>, id: string): Promise<void> {
+  if ((await revokeApiKey(db, id, new Date().toISOString())) === 0) throw new AppError('not_found', `no active API key with id "${id}"`);
 }
 
 /** Resolves a bearer token (API key or session token) to a principal, or throws unauthorized. */
-export async function authenticate(store: Store, token: string): Promise<Principal> {
+export async function authenticate(db: Kysely<DB>, token: string): Promise<Principal> {
   const hash = hashSecret(token);
   if (token.startsWith(SESSION_PREFIX)) {
-    const session = await findSession(store.db, hash, new Date().toISOString());
-    if (session && (await findUser(store.db, session.user_id))) return { kind: 'admin', userId: session.user_id, keyId: null };
+    const session = await findSession(db, hash, new Date().toISOString());
+    if (session && (await findUser(db, session.user_id))) return { kind: 'admin', userId: session.user_id, keyId: null };
   } else if (token.startsWith(API_KEY_PREFIX)) {
-    const key = await findApiKeyByHash(store.db, hash);
+    const key = await findApiKeyByHash(db, hash);
     if (key?.kind === 'admin') return { kind: 'admin', userId: null, keyId: key.id };
     if (key?.kind === 'source' && key.source_id) return { kind: 'source', sourceId: key.source_id, keyId: key.id };
   }

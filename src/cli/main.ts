@@ -1,32 +1,29 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { Command, Option } from 'commander';
 import { forLocalFiles, loadConfig, type Config } from '../config.js';
 import { migrate, openStore, type Store } from '../db/database.js';
 import { describeJsonError } from '../core/json-errors.js';
 import { AppError, isAppError } from '../errors.js';
-import { listFlows } from '../flows/flow.repository.js';
-import { applyFlow } from '../flows/flow.service.js';
-import { writeFailedRecords } from '../imports/failed-records.js';
-import { findImport, listImports } from '../imports/import.repository.js';
-import { importView } from '../imports/import.view.js';
+import { applyFlow, listFlowSummaries } from '../flows/flow.service.js';
+import { failedRecordsOf, getImportView, listImportViews } from '../imports/import-query.service.js';
 import { ImportInterrupted, runImport } from '../imports/import.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
 import { planMapping } from '../imports/column-mapping.js';
 import { openForFlow } from '../imports/sheet-choice.js';
 import { requireFlow } from '../flows/flow.service.js';
-import { listTemplates } from '../templates/template.repository.js';
-import { createApiKey, listApiKeyViews, revokeKey } from '../auth/auth.service.js';
-import { saveTemplate } from '../templates/template.service.js';
+import { createApiKey, listApiKeyViews, OPERATOR, revokeKey } from '../auth/auth.service.js';
+import { listTemplateViews, saveTemplate } from '../templates/template.service.js';
 import { parseMapOption, printable, printableJson, printableMessage, printImportSummary, printPreview, progressReporter, shown } from './output.js';
 
 /** Runs one CLI command against the configured store, closing it afterwards. */
 async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config);
   try {
     return await run(store, config);
   } finally {
@@ -170,19 +167,15 @@ export function buildProgram(): Command {
     .description('run the HTTP server on HOST:PORT (default 127.0.0.1:3000)')
     .action(async () => {
       const config = loadConfig();
-      const store = await openStore(config.databaseUrl);
+      const store = await openStore(config);
       // Fastify and its plugins are loaded only to serve, so the other commands start quickly.
       const { startServer } = await import('../http/server.js');
       const server = await startServer(config, store);
+      // On a stop signal: in-flight requests finish (within a timeout), then the store closes. Installed
+      // before the line below, which a supervisor may answer with a signal at once.
+      server.stopOnSignals(() => store.close());
       if (server.firstAdmin) process.stdout.write(shown`created the first admin: ${server.firstAdmin}\n`);
       process.stdout.write(shown`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);
-      const stop = async () => {
-        await server.stop();
-        await store.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
     });
 
   program
@@ -190,7 +183,7 @@ export function buildProgram(): Command {
     .description('apply pending database migrations')
     .action(async () => {
       const config = loadConfig();
-      const store = await openStore(config.databaseUrl, { migrate: false });
+      const store = await openStore(config, { migrate: false });
       try {
         const applied = await migrate(store.db);
         process.stdout.write(applied.length ? shown`applied: ${applied.join(', ')}\n` : 'database is up to date\n');
@@ -206,7 +199,7 @@ export function buildProgram(): Command {
     .option('--json', 'print the result as JSON')
     .action((file: string, options: { json?: boolean }) =>
       withStore(async (store) => {
-        const result = await applyFlow(store, readJsonFile(file), file);
+        const result = await applyFlow(store.db, readJsonFile(file), file);
         if (options.json) printJson({ id: result.id, result: result.result });
         else process.stdout.write(shown`flow "${result.id}" ${result.result}\n`);
       }),
@@ -217,7 +210,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
-        const list = await listFlows(store.db);
+        const list = await listFlowSummaries(store.db);
         if (options.json) printJson(list);
         else for (const flow of list) process.stdout.write(shown`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`);
       }),
@@ -234,8 +227,8 @@ export function buildProgram(): Command {
     withStore(async (store, config) => {
       // Looked up here first so that an unknown flow's message lists the flows: the CLI's user may see them
       // all, while the services below also answer sources over HTTP and so do not list them.
-      await requireFlow(store, options.flow, { listFlows: true });
-      const preview = await previewFile(store, forLocalFiles(config), {
+      await requireFlow(store.db, options.flow, { listFlows: true });
+      const preview = await previewFile(store.db, forLocalFiles(config), {
         file,
         flowId: options.flow,
         read: readOverrides(options, headerGiven(command)),
@@ -258,7 +251,7 @@ export function buildProgram(): Command {
       .option('--json', 'print the summary as JSON'),
   ).action((file: string, options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
-      await requireFlow(store, options.flow, { listFlows: true }); // for the message, as in preview
+      await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
       const progress = options.json ? undefined : progressReporter();
       const stop = stopRequests();
       try {
@@ -299,11 +292,11 @@ export function buildProgram(): Command {
       .option('--json', 'print JSON'),
   ).action((file: string, options: ReadFlags & { flow: string; name: string; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
-      const flow = await requireFlow(store, options.flow, { listFlows: true });
+      const flow = await requireFlow(store.db, options.flow, { listFlows: true });
       const tabular = await openForFlow(file, { maxBytes: forLocalFiles(config).maxUploadBytes, ...readOverrides(options, headerGiven(command)) }, flow);
       try {
-        const plan = await planMapping(store, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
-        const saved = await saveTemplate(store, flow.id, options.name, plan.columns);
+        const plan = await planMapping(store.db, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
+        const saved = await saveTemplate(store.db, flow.id, options.name, plan.columns);
         if (options.json) printJson(saved);
         else process.stdout.write(shown`template "${saved.name}" saved for flow "${flow.id}" (${saved.id})\n`);
       } finally {
@@ -318,8 +311,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action((options: { flow?: string; json?: boolean }) =>
       withStore(async (store) => {
-        const rows = await listTemplates(store.db, options.flow);
-        const views = rows.map((row) => ({ id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at }));
+        const views = await listTemplateViews(store.db, options.flow);
         if (options.json) printJson(views);
         else for (const view of views) process.stdout.write(shown`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
       }),
@@ -337,7 +329,7 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         if (Boolean(options.admin) === Boolean(options.source)) throw new AppError('bad_request', 'give exactly one of --admin or --source <id>');
         const name = options.name ? { name: options.name } : {};
-        const created = await createApiKey(store, options.source ? { kind: 'source', sourceId: options.source, ...name } : { kind: 'admin', ...name });
+        const created = await createApiKey(store.db, options.source ? { kind: 'source', sourceId: options.source, ...name } : { kind: 'admin', ...name });
         if (options.json) printJson(created);
         else {
           process.stdout.write(`${created.key}\n`);
@@ -351,7 +343,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
-        const list = await listApiKeyViews(store);
+        const list = await listApiKeyViews(store.db);
         if (options.json) printJson(list);
         else for (const key of list) process.stdout.write(shown`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`);
       }),
@@ -359,7 +351,7 @@ export function buildProgram(): Command {
   keys
     .command('revoke <id>')
     .description('revoke an API key: requests with it are refused from now on')
-    .action((id: string) => withStore(async (store) => revokeKey(store, id)));
+    .action((id: string) => withStore(async (store) => revokeKey(store.db, id)));
 
   const imports = program.command('imports').description('import history and reports');
   imports
@@ -368,13 +360,13 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action((options: { json?: boolean }) =>
       withStore(async (store) => {
-        const rows = await listImports(store.db);
+        const views = await listImportViews(store.db, OPERATOR, { limit: 100 });
         if (options.json) {
-          printJson(rows.map(importView));
+          printJson(views);
           return;
         }
-        for (const row of rows) {
-          process.stdout.write(shown`${row.id}  ${row.status.padEnd(21)} ${row.file_name}  total ${row.total}, created ${row.created}, updated ${row.updated}, failed ${row.failed}\n`);
+        for (const view of views) {
+          process.stdout.write(shown`${view.id}  ${view.status.padEnd(21)} ${view.fileName}  total ${view.total}, created ${view.created}, updated ${view.updated}, failed ${view.failed}\n`);
         }
       }),
     );
@@ -384,10 +376,9 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action((importId: string, options: { json?: boolean }) =>
       withStore(async (store) => {
-        const row = await findImport(store.db, importId);
-        if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`);
-        if (options.json) printJson(importView(row));
-        else for (const [key, value] of Object.entries(importView(row))) process.stdout.write(shown`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`);
+        const view = await getImportView(store.db, OPERATOR, importId);
+        if (options.json) printJson(view);
+        else for (const [key, value] of Object.entries(view)) process.stdout.write(shown`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`);
       }),
     );
   imports
@@ -398,10 +389,11 @@ export function buildProgram(): Command {
     .option('--no-bom', 'CSV without the UTF-8 byte-order mark (Excel needs it to read accents right)')
     .action((importId: string, options: { output?: string; xlsx?: boolean; bom: boolean }) =>
       withStore(async (store) => {
-        const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
         const format = options.xlsx || options.output?.toLowerCase().endsWith('.xlsx') ? 'xlsx' : 'csv';
-        await writeFailedRecords(store, importId, out, { format, bom: options.bom });
-        if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+        const records = await failedRecordsOf(store.db, OPERATOR, importId, { format, bom: options.bom });
+        const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
+        await records.write(out);
+        if (options.output) await finished(out.end());
       }),
     );
 
@@ -418,9 +410,9 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
         const filter = { flowId: options.flow, sourceId: options.source };
-        if (options.csv) await exportLeadsCsv(store, filter, out, { bom: options.bom });
-        else await exportLeadsJsonLines(store, filter, out);
-        if (options.output) await new Promise<void>((resolve, reject) => (out as fs.WriteStream).end((error?: Error | null) => (error ? reject(error) : resolve())));
+        if (options.csv) await exportLeadsCsv(store.db, filter, out, { bom: options.bom });
+        else await exportLeadsJsonLines(store.db, filter, out);
+        if (options.output) await finished(out.end());
       }),
     );
 

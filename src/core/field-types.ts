@@ -48,6 +48,11 @@ export interface NormaliseContext {
   readonly dayFirst?: boolean;
   /** Excel serial dates use the 1904 system (old Mac workbooks). */
   readonly date1904?: boolean;
+  /**
+   * The current year (UTC), for two-digit years: up to its last two digits they are 20yy, above 19yy.
+   * Passed in by the caller that owns the clock (compileFlow's `now`); the clock's when absent.
+   */
+  readonly year?: number;
 }
 
 type Normaliser = (raw: string, text: string, context: NormaliseContext) => FieldValue;
@@ -182,10 +187,10 @@ export function fromExcelSerial(serial: number, date1904 = false): Date | undefi
   return new Date(EXCEL_1900_EPOCH + (days < 60 ? days + 1 : days) * DAY_MS);
 }
 
-function expandYear(year: string): number {
+function expandYear(year: string, context: NormaliseContext): number {
   if (year.length === 4) return Number(year);
   const yy = Number(year);
-  const thisCentury = new Date().getUTCFullYear() % 100;
+  const thisCentury = (context.year ?? new Date().getUTCFullYear()) % 100;
   return yy <= thisCentury ? 2000 + yy : 1900 + yy;
 }
 
@@ -213,7 +218,7 @@ function normaliseDate(raw: string, text: string, context: NormaliseContext): Fi
   } else if ((match = NUMERIC_DATE.exec(lower))) {
     const first = Number(match[1]);
     const second = Number(match[2]);
-    const year = expandYear(match[3] ?? '');
+    const year = expandYear(match[3] ?? '', context);
     const dayFirst = first > 12 || (context.dayFirst === true && second <= 12);
     result = dayFirst ? isoDate(year, second, first) : isoDate(year, first, second);
   } else if ((match = COMPACT_DATE.exec(lower))) {
@@ -221,7 +226,7 @@ function normaliseDate(raw: string, text: string, context: NormaliseContext): Fi
   } else if ((match = MONTH_FIRST.exec(lower))) {
     result = isoDate(Number(match[3]), monthIndex(match[1] ?? '') + 1, Number(match[2]));
   } else if ((match = DAY_FIRST.exec(lower))) {
-    result = isoDate(expandYear(match[3] ?? ''), monthIndex(match[2] ?? '') + 1, Number(match[1]));
+    result = isoDate(expandYear(match[3] ?? '', context), monthIndex(match[2] ?? '') + 1, Number(match[1]));
   } else if (SERIAL.test(lower)) {
     const date = fromExcelSerial(Number(lower), context.date1904);
     if (date) return { raw, normal: date.toISOString().slice(0, 10), valid: true, issue: 'read as an Excel serial date' };

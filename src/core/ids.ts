@@ -17,10 +17,11 @@ function random(bytes: number): Buffer {
 
 /**
  * A UUIDv7 (RFC 9562): time-ordered, so primary-key inserts append to the index instead of scattering
- * (Node 20 has no randomUUIDv7). A 12-bit counter keeps ids from one millisecond in order.
+ * (Node 20 has no randomUUIDv7). A 12-bit counter keeps ids from one millisecond in order. The time is the
+ * clock's unless passed in; ids stay in order even if it goes back.
  */
-export function newId(): string {
-  let now = Date.now();
+export function newId(nowMs: number = Date.now()): string {
+  let now = nowMs;
   if (now <= lastMs) {
     sequence++;
     if (sequence > 0xfff) {

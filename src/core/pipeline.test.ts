@@ -66,3 +66,13 @@ describe('compileFlow().evaluate', () => {
     expect(JSON.stringify(given.fields)).toBe('{"email":"a@x.com","constructor":"Acme"}');
   });
 });
+
+describe('compileFlow(spec, hints, now)', () => {
+  it('reads two-digit years against the time passed in, not the clock', () => {
+    const spec = parseFlowDefinition({ id: 'dates', name: 'Dates', fields: [{ name: 'dob', type: 'date' }], sources: [{ id: 'easy' }] });
+    const in2024 = compileFlow(spec, {}, new Date('2024-06-30T00:00:00Z'));
+    const in2031 = compileFlow(spec, {}, new Date('2031-01-01T00:00:00Z'));
+    expect(in2024.evaluate(raw({ dob: '03/04/30' }), 'easy').fields.dob).toBe('1930-03-04');
+    expect(in2031.evaluate(raw({ dob: '03/04/30' }), 'easy').fields.dob).toBe('2030-03-04');
+  });
+});

@@ -47,11 +47,16 @@ export interface CompiledFlow {
 
 const KEY_SETS_REMEMBERED = 256;
 
-/** Compiles a flow: field contexts, source criteria lookups. Hints apply per field name. */
-export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, FieldHints>> = {}): CompiledFlow {
+/**
+ * Compiles a flow: field contexts, source criteria lookups. Hints apply per field name. `now` is the time
+ * two-digit years are read against (an import passes its start, so every row reads them alike); without
+ * it, the clock at each value.
+ */
+export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, FieldHints>> = {}, now?: Date): CompiledFlow {
+  const year = now?.getUTCFullYear();
   const fields: CompiledField[] = spec.fields.map((field) => ({
     spec: field,
-    context: { phoneRegion: spec.defaultPhoneRegion, choices: field.choices, ...hints[field.name] },
+    context: { phoneRegion: spec.defaultPhoneRegion, choices: field.choices, ...(year === undefined ? {} : { year }), ...hints[field.name] },
   }));
   const sources = new Map<string, SourceSpec>(spec.sources.map((source) => [source.id, source]));
   const fieldNames = new Set(spec.fields.map((field) => field.name));

@@ -5,6 +5,7 @@ import {
   CompiledQuery,
   Kysely,
   Migrator,
+  PostgresAdapter,
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
@@ -14,6 +15,7 @@ import {
   type MigrationProvider,
   type SqliteDatabase,
   type SqliteStatement,
+  type Transaction,
 } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../errors.js';
@@ -29,7 +31,8 @@ export type Dialect = 'sqlite' | 'postgres';
 
 /**
  * Runs one statement compiled by Kysely for many parameter rows, synchronously on the store's single SQLite
- * connection, and returns the rows changed. Only inside a transaction callback, which holds that connection.
+ * connection, and returns the rows changed. Only inside a transaction, which holds that connection: it is
+ * handed out by Store.transaction.
  * Imports insert thousands of rows a batch: one prepared statement run per row beats both Kysely compiling
  * a multi-row INSERT and SQLite preparing one with thousands of parameters.
  */
@@ -39,12 +42,27 @@ export interface RowWriter {
   all(sql: string, rows: readonly (readonly unknown[])[]): unknown[];
 }
 
-/** An open store: the Kysely instance, which dialect it speaks, and (SQLite) its row writer. */
+/** Where the store lives, as config.ts parsed it from DATABASE_URL (a Config is one). */
+export type StoreTarget = { readonly store: 'sqlite'; readonly sqlitePath: string } | { readonly store: 'postgres'; readonly databaseUrl: string };
+
+/** An open store: the Kysely instance, which dialect it speaks, and transactions with the row writer. */
 export interface Store {
   readonly db: Kysely<DB>;
   readonly dialect: Dialect;
-  readonly rowWriter: RowWriter | null;
+  /**
+   * Runs `work` in a transaction, with the SQLite row writer (null on PostgreSQL): the only way to obtain the
+   * writer, whose statements run on the connection the transaction holds.
+   */
+  transaction<T>(work: (trx: Transaction<DB>, writer: RowWriter | null) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+/**
+ * The dialect a Kysely instance or transaction speaks, for the few queries that differ (JSON functions), so
+ * services can take the database alone and still share a caller's transaction.
+ */
+export function dialectOf(db: Kysely<DB>): Dialect {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
 }
 
 const MIGRATIONS: Record<string, Migration> = {
@@ -106,9 +124,9 @@ export function openSqliteFile(file: string): SQLite.Database {
   return database;
 }
 
-/** Opens the store named by a DATABASE_URL (sqlite:<path> or postgres://...) and applies migrations. */
-export async function openStore(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<Store> {
-  const store = databaseUrl.startsWith('sqlite:') ? openSqliteStore(databaseUrl) : openPostgresStore(databaseUrl);
+/** Opens the store config.ts parsed from DATABASE_URL and applies migrations (unless told not to). */
+export async function openStore(target: StoreTarget, options: { migrate?: boolean } = {}): Promise<Store> {
+  const store = target.store === 'sqlite' ? openSqliteStore(target.sqlitePath) : openPostgresStore(target.databaseUrl);
   if (options.migrate !== false) {
     try {
       await migrate(store.db);
@@ -120,11 +138,9 @@ export async function openStore(databaseUrl: string, options: { migrate?: boolea
   return store;
 }
 
-function openSqliteStore(databaseUrl: string): Store {
-  const rest = databaseUrl.slice('sqlite:'.length);
-  const file = rest === ':memory:' ? rest : path.resolve(rest || './data/leadport.db');
+function openSqliteStore(file: string): Store {
   const { db, rowWriter } = openSqlite<DB>(file);
-  return { db, dialect: 'sqlite', rowWriter, close: () => db.destroy() };
+  return { db, dialect: 'sqlite', transaction: (work) => db.transaction().execute((trx) => work(trx, rowWriter)), close: () => db.destroy() };
 }
 
 /** Opens a SQLite file (or ":memory:") as a Kysely instance of any schema, with its row writer. */
@@ -164,7 +180,7 @@ function openPostgresStore(databaseUrl: string): Store {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', rowWriter: null, close: () => db.destroy() };
+  return { db, dialect: 'postgres', transaction: (work) => db.transaction().execute((trx) => work(trx, null)), close: () => db.destroy() };
 }
 
 /** True for a unique-constraint violation on either dialect (a row that already exists). */

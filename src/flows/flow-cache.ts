@@ -1,8 +1,11 @@
+import { LRUCache } from 'lru-cache';
 import { compileFlow, type CompiledFlow } from '../core/pipeline.js';
 import type { Store } from '../db/database.js';
 import { requireFlow } from './flow.service.js';
 
 const TTL_MS = 2000;
+// A bound on memory, not a working-set size: a process serving more flows than this reloads some of them.
+const MAX_FLOWS = 1000;
 
 /**
  * Compiled flows for real-time submissions, so a submission does not read and compile its flow every time.
@@ -10,18 +13,20 @@ const TTL_MS = 2000;
  * once when this process changes the flow.
  */
 export class FlowCache {
-  readonly #entries = new Map<string, { flow: CompiledFlow; loadedAt: number }>();
+  readonly #entries = new LRUCache<string, CompiledFlow>({ max: MAX_FLOWS, ttl: TTL_MS });
 
   constructor(private readonly store: Store) {}
 
+  /** The flow, compiled: from the cache if loaded less than two seconds ago, else read and compiled now. */
   async get(flowId: string): Promise<CompiledFlow> {
-    const entry = this.#entries.get(flowId);
-    if (entry && Date.now() - entry.loadedAt < TTL_MS) return entry.flow;
-    const flow = compileFlow(await requireFlow(this.store, flowId));
-    this.#entries.set(flowId, { flow, loadedAt: Date.now() });
+    const cached = this.#entries.get(flowId);
+    if (cached) return cached;
+    const flow = compileFlow(await requireFlow(this.store.db, flowId));
+    this.#entries.set(flowId, flow);
     return flow;
   }
 
+  /** Drops the flow, so the next submission reads it again (after this process changed it). */
   invalidate(flowId: string): void {
     this.#entries.delete(flowId);
   }

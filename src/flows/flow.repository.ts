@@ -1,19 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { FlowSpec } from '../core/flow-spec.js';
 import type { DB } from '../db/schema.js';
+import type { FlowSummary } from './flow.schema.js';
 
 /** Reads a flow's spec, or undefined when there is no such flow. */
 export async function findFlowSpec(db: Kysely<DB>, flowId: string): Promise<FlowSpec | undefined> {
   const row = await db.selectFrom('flows').select('spec').where('id', '=', flowId).executeTakeFirst();
   return row ? (JSON.parse(row.spec) as FlowSpec) : undefined;
-}
-
-export interface FlowSummary {
-  id: string;
-  name: string;
-  fields: number;
-  sources: string[];
-  updatedAt: string;
 }
 
 /** Lists flows with their field counts and attached sources. */

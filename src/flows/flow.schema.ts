@@ -67,6 +67,68 @@ export const flowDefinitionSchema = z.strictObject({
 
 export type FlowDefinition = z.input<typeof flowDefinitionSchema>;
 
+/** `PUT /api/flows/:id`: a flow definition whose id, when it has one, must be the URL's. */
+export const flowDefinitionBodySchema = flowDefinitionSchema.extend({ id: identifier.optional() });
+export type FlowDefinitionBody = z.infer<typeof flowDefinitionBodySchema>;
+
+// Read-only lists, as the pipeline's FlowSpec has them.
+const list = <T extends z.ZodType>(item: T) => z.array(item).readonly();
+
+const ruleViewSchema = z.object({ field: z.string(), op: z.enum(OPERATORS), value: z.unknown().optional() });
+// Flow files nest rule sets one level deep (ruleSetSchema). A nested set's members are left untyped here only
+// because the pipeline's RuleSet type nests without limit; a recursive schema would need OpenAPI components.
+const nestedSetViewSchema = z.union([z.object({ all: list(z.unknown()) }), z.object({ any: list(z.unknown()) })]).describe('all or any of these rules');
+const ruleSetViewSchema = z.union([
+  z.object({ all: list(z.union([ruleViewSchema, nestedSetViewSchema])) }),
+  z.object({ any: list(z.union([ruleViewSchema, nestedSetViewSchema])) }),
+]);
+
+const fieldViewSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  type: z.enum(FIELD_TYPES),
+  required: z.boolean(),
+  aliases: list(z.string()),
+  choices: list(z.object({ value: z.string(), label: z.string() })),
+  custom: z.boolean(),
+});
+
+/** A flow as the pipeline sees it: its definition with the catalogue's defaults applied (`GET /api/flows/:id`). */
+export const flowSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  defaultPhoneRegion: z.string(),
+  fields: list(fieldViewSchema),
+  acceptance: ruleSetViewSchema.optional(),
+  duplicates: z
+    .object({
+      keys: list(z.union([z.string(), list(z.string())])),
+      windowDays: z.number().nullable(),
+      action: z.enum(['reject', 'update', 'merge']),
+      scope: z.enum(['flow', 'account']),
+    })
+    .optional(),
+  sources: list(z.object({ id: z.string(), name: z.string(), acceptance: ruleSetViewSchema.optional() })),
+  webhook: z.object({ url: z.string() }).optional(),
+});
+
+/** A flow in the list of flows (`GET /api/flows`, `leadport flows list --json`). */
+export const flowSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  fields: z.number().describe('how many fields it has'),
+  sources: z.array(z.string()).describe('the ids of its sources'),
+  updatedAt: z.string(),
+});
+export type FlowSummary = z.infer<typeof flowSummarySchema>;
+
+/** What applying a definition did: created the flow, updated it, or nothing (it was the same). */
+export const flowApplyResultSchema = z.object({
+  id: z.string(),
+  result: z.enum(['created', 'updated', 'unchanged']),
+  flow: flowSchema,
+});
+
 /**
  * The schema's problems, one a line with its path. zod can only say "Invalid input" about a rule set (a
  * union of shapes), so rule sets are described by ruleSetProblems instead: which rule, what is wrong with it.
@@ -132,6 +194,16 @@ function ruleProblems(rule: unknown, path: string): string[] {
   }
   for (const key of Object.keys(rest)) if (key !== 'value') problems.push(`${path}.${key}: unknown key (a rule has "field", "op" and "value")`);
   return problems;
+}
+
+/**
+ * Checks the shape of `PUT /api/flows/:id`'s body, throwing invalid_flow_definition with each problem's path
+ * as `leadport flows apply` reports a file's (zod alone says only "Invalid input" about a rule set).
+ */
+export function parseFlowDefinitionBody(input: unknown): FlowDefinitionBody {
+  const parsed = flowDefinitionBodySchema.safeParse(input);
+  if (!parsed.success) throw invalid('flow definition', schemaProblems(input, parsed.error.issues));
+  return parsed.data;
 }
 
 /**

@@ -1,8 +1,9 @@
+import type { Kysely } from 'kysely';
 import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
-import type { Store } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { findFlowSpec, listFlows, saveFlow } from './flow.repository.js';
-import { parseFlowDefinition } from './flow.schema.js';
+import { parseFlowDefinition, type FlowDefinitionBody, type FlowSummary } from './flow.schema.js';
 
 export interface ApplyResult {
   id: string;
@@ -12,9 +13,9 @@ export interface ApplyResult {
 }
 
 /** Creates or updates a flow from its definition (flows as code). Applying the same definition twice is a no-op. */
-export async function applyFlow(store: Store, definition: unknown, origin?: string): Promise<ApplyResult> {
+export async function applyFlow(db: Kysely<DB>, definition: unknown, origin?: string): Promise<ApplyResult> {
   const spec = parseFlowDefinition(definition, origin);
-  return store.db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const existing = await findFlowSpec(trx, spec.id);
     if (existing && JSON.stringify(existing) === JSON.stringify(spec)) return { id: spec.id, result: 'unchanged' as const, flow: spec };
     await saveFlow(trx, spec, new Date().toISOString(), existing !== undefined);
@@ -22,12 +23,25 @@ export async function applyFlow(store: Store, definition: unknown, origin?: stri
   });
 }
 
+/** Creates or updates flow `flowId` from a definition sent for it (`PUT /api/flows/:id`), whose id, if any, must be that one. */
+export async function putFlow(db: Kysely<DB>, flowId: string, definition: FlowDefinitionBody): Promise<ApplyResult> {
+  if (definition.id !== undefined && definition.id !== flowId) {
+    throw new AppError('validation_failed', `the body's id "${definition.id}" does not match the URL's "${flowId}"`, { field: 'id' });
+  }
+  return applyFlow(db, { ...definition, id: flowId }, 'flow definition');
+}
+
+/** Every flow with its field count and sources, by id. */
+export async function listFlowSummaries(db: Kysely<DB>): Promise<FlowSummary[]> {
+  return listFlows(db);
+}
+
 /**
  * Adds custom fields to a flow (those it does not have yet), as an import mapping a column to `+name`
  * does before it runs. Returns the flow as stored.
  */
-export async function addCustomFields(store: Store, flowId: string, fields: readonly FieldSpec[]): Promise<FlowSpec> {
-  return store.db.transaction().execute(async (trx) => {
+export async function addCustomFields(db: Kysely<DB>, flowId: string, fields: readonly FieldSpec[]): Promise<FlowSpec> {
+  return db.transaction().execute(async (trx) => {
     const existing = await findFlowSpec(trx, flowId);
     if (!existing) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
     const added = fields.filter((field) => !existing.fields.some((current) => current.name === field.name));
@@ -46,11 +60,11 @@ const LISTED_FLOWS = 20;
  * wrong source is told the flow's sources; only for callers who may see every flow (the CLI, admins): a
  * source must not learn the account's other flows from a typo.
  */
-export async function requireFlow(store: Store, flowId: string, options: { listFlows?: boolean } = {}): Promise<FlowSpec> {
-  const spec = await findFlowSpec(store.db, flowId);
+export async function requireFlow(db: Kysely<DB>, flowId: string, options: { listFlows?: boolean } = {}): Promise<FlowSpec> {
+  const spec = await findFlowSpec(db, flowId);
   if (spec) return spec;
   if (!options.listFlows) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
-  const ids = (await listFlows(store.db)).map((flow) => flow.id);
+  const ids = (await listFlows(db)).map((flow) => flow.id);
   const named = ids.length > LISTED_FLOWS ? `${ids.slice(0, LISTED_FLOWS).join(', ')} and ${ids.length - LISTED_FLOWS} more` : ids.join(', ');
   const known = ids.length > 0 ? `the flows: ${named}` : 'there are no flows yet';
   throw new AppError('flow_not_found', `unknown flow "${flowId}" (${known})`, { flowId, flows: ids.slice(0, LISTED_FLOWS) });

@@ -1,4 +1,5 @@
 import cors from '@fastify/cors';
+import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -24,6 +25,14 @@ export interface AppDeps {
 }
 
 const BODY_LIMIT = 1024 * 1024;
+
+// Socket and request limits (Fastify leaves the first and last off). A connection with no byte either way
+// for a minute is closed; keep-alive connections idle a little longer than the 60 s of common load
+// balancers, so the balancer closes first and never reuses a closed socket; a whole request must arrive
+// within 10 minutes (the coming HTTP upload: 512 MB at about 7 Mbit/s).
+const CONNECTION_TIMEOUT_MS = 60_000;
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+const REQUEST_TIMEOUT_MS = 10 * 60_000;
 
 // The request line's fields: for JSON, what log tools filter on; pretty lines show only its message, which
 // says the same.
@@ -73,6 +82,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     logger: loggerOptions(config),
     logController: new OneLinePerRequest(),
     bodyLimit: BODY_LIMIT,
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
     trustProxy: false,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
@@ -82,10 +94,9 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
 
-  // LeadConduit sources post form-encoded bodies too.
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
-    done(null, Object.fromEntries(new URLSearchParams(body as string)));
-  });
+  // LeadConduit sources post form-encoded bodies too. A flat record of strings: a repeated key keeps its last
+  // value (the plugin's default parser makes an array of them, which the submission schema refuses).
+  await app.register(formBody, { bodyLimit: BODY_LIMIT, parser: (body) => Object.fromEntries(new URLSearchParams(body)) });
 
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
 

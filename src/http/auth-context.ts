@@ -32,7 +32,7 @@ export async function authenticateRequest(request: FastifyRequest, store: Store,
   let principal: Principal;
   try {
     const token = bearerToken(request) ?? '';
-    principal = await authenticate(store, token);
+    principal = await authenticate(store.db, token);
   } catch (error) {
     // Only credentials that were sent and are wrong count as a guess.
     if (isAppError(error) && error.code === 'unauthorized') await throttle.recordFailure(request.ip);

@@ -1,7 +1,8 @@
+import type { Kysely } from 'kysely';
 import { standardField } from '../core/catalogue.js';
 import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
+import type { DB } from '../db/schema.js';
 import { customFieldName, headerFingerprint, suggestMapping, type ColumnMapping } from '../core/mapping.js';
-import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FAILED_RECORD_COLUMNS } from './failed-records.js';
 import type { TabularFile } from '../ingest/tabular.js';
@@ -39,7 +40,7 @@ const SAMPLE_ROWS = 50;
  * The mapping of a file's columns to a flow's fields: the suggestion (headers, then sample values), then a
  * saved template, then the user's own choices, each overriding the one before.
  */
-export async function planMapping(store: Store, file: TabularFile, flow: FlowSpec, choices: MappingChoices = {}): Promise<MappingPlan> {
+export async function planMapping(db: Kysely<DB>, file: TabularFile, flow: FlowSpec, choices: MappingChoices = {}): Promise<MappingPlan> {
   let columns = suggestMapping(file.headers, flow.fields, {
     samples: file.sample.slice(0, SAMPLE_ROWS).map((record) => record.cells),
     phoneRegion: flow.defaultPhoneRegion,
@@ -52,8 +53,8 @@ export async function planMapping(store: Store, file: TabularFile, flow: FlowSpe
   const known = new Set(flow.fields.map((field) => field.name));
   let template: TemplateUse | null = null;
   const saved = choices.template
-    ? await findTemplate(store.db, flow.id, choices.template)
-    : await findTemplateByFingerprint(store.db, flow.id, headerFingerprint(file.headers.slice(0, ours)));
+    ? await findTemplate(db, flow.id, choices.template)
+    : await findTemplateByFingerprint(db, flow.id, headerFingerprint(file.headers.slice(0, ours)));
   if (choices.template && !saved) throw new AppError('not_found', `flow "${flow.id}" has no template "${choices.template}"`, { template: choices.template });
   if (saved) {
     template = { id: saved.id, name: saved.name, how: choices.template ? 'chosen' : 'fingerprint' };

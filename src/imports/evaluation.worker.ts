@@ -1,6 +1,6 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError } from '../errors.js';
-import { AHEAD, evaluateBatches, reopen, type EvaluationInput, type WorkerMessage } from './submission-batches.js';
+import { AHEAD, compileInputFlow, evaluateBatches, reopen, type EvaluationInput, type WorkerMessage } from './submission-batches.js';
 
 // The worker side of evaluateInWorker: read, evaluate, post batches, stay at most AHEAD batches ahead.
 const input = workerData as EvaluationInput;
@@ -19,7 +19,7 @@ const post = (message: WorkerMessage) => port.postMessage(message);
 
 try {
   const file = await reopen(input);
-  for await (const batch of evaluateBatches(file, input)) {
+  for await (const batch of evaluateBatches(file, input, compileInputFlow(input))) {
     post({ type: 'batch', batch });
     unacknowledged++;
     while (unacknowledged >= AHEAD) await new Promise<void>((resolve) => (wake = resolve));

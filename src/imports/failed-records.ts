@@ -2,7 +2,8 @@ import { PassThrough, type Writable } from 'node:stream';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { safeCsvLines } from '../core/csv-safety.js';
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { findFailedRows, findImport, findLeadOrigins } from './import.repository.js';
 
@@ -27,22 +28,22 @@ export interface FailedRecordsOptions {
  * Rows are read page by page, so a large report never sits in memory; the file re-imports with the same
  * mapping. Returns the number of rows written.
  */
-export async function writeFailedRecords(store: Store, importId: string, out: Writable, options: FailedRecordsOptions = {}): Promise<number> {
-  const rows = failedRecordRows(store, importId);
+export async function writeFailedRecords(db: Kysely<DB>, importId: string, out: Writable, options: FailedRecordsOptions = {}): Promise<number> {
+  const rows = failedRecordRows(db, importId);
   return options.format === 'xlsx' ? writeXlsx(rows, out) : writeCsv(rows, out, options.bom ?? true);
 }
 
 /** The header row, then pages of failed rows, as text cells. */
-async function* failedRecordRows(store: Store, importId: string): AsyncGenerator<string[][]> {
-  const row = await findImport(store.db, importId);
+async function* failedRecordRows(db: Kysely<DB>, importId: string): AsyncGenerator<string[][]> {
+  const row = await findImport(db, importId);
   if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`, { importId });
   const headers = JSON.parse(row.columns) as string[];
   yield [headers.concat(FAILED_RECORD_COLUMNS)];
   let after = 0;
   while (true) {
-    const page = await findFailedRows(store.db, importId, after, PAGE);
+    const page = await findFailedRows(db, importId, after, PAGE);
     if (page.length === 0) return;
-    const origins = await findLeadOrigins(store.db, page.map((event) => event.duplicate_of).filter((id): id is string => id !== null));
+    const origins = await findLeadOrigins(db, page.map((event) => event.duplicate_of).filter((id): id is string => id !== null));
     yield page.map((event) => {
       const cells = event.raw_row ? (JSON.parse(event.raw_row) as unknown) : [];
       const original = Array.isArray(cells) ? cells.map(String) : headers.map((h) => String((cells as Record<string, unknown>)[h] ?? ''));

@@ -1,27 +1,23 @@
 import { AppError } from '../errors.js';
 
-/** Import job states (docs/imports.md). */
-export const IMPORT_STATES = ['queued', 'processing', 'completed', 'completed_with_errors', 'failed', 'cancelled', 'reverted'] as const;
+/**
+ * Import job states: the ones an import can be in today. An import is created
+ * `processing`; `queued` (the job layer, resuming) and `reverted` (revert) come with the features that use them.
+ */
+const IMPORT_STATES = ['processing', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
 
 const TRANSITIONS: Record<ImportState, readonly ImportState[]> = {
-  queued: ['processing', 'cancelled', 'failed'],
-  // processing -> queued: a worker that died mid-way hands the job back to be resumed.
-  processing: ['completed', 'completed_with_errors', 'failed', 'cancelled', 'queued'],
-  completed: ['reverted'],
-  completed_with_errors: ['reverted'],
+  processing: ['completed', 'completed_with_errors', 'failed', 'cancelled'],
+  completed: [],
+  completed_with_errors: [],
   failed: [],
-  cancelled: ['reverted'],
-  reverted: [],
+  cancelled: [],
 };
-
-export function canTransition(from: ImportState, to: ImportState): boolean {
-  return TRANSITIONS[from].includes(to);
-}
 
 /** The states an import may be in to move to `to` (for guarded, atomic status updates). */
 export function statesBefore(to: ImportState): ImportState[] {
-  return IMPORT_STATES.filter((from) => canTransition(from, to));
+  return IMPORT_STATES.filter((from) => TRANSITIONS[from].includes(to));
 }
 
 /** The error for a refused transition. */

@@ -3,7 +3,7 @@ import { inferDayFirst } from '../core/column-hints.js';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { newId } from '../core/ids.js';
 import type { ColumnMapping } from '../core/mapping.js';
-import { compileFlow, type FieldHints } from '../core/pipeline.js';
+import type { FieldHints } from '../core/pipeline.js';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../db/database.js';
 import { isTransientStorageError } from '../db/transient.js';
@@ -15,7 +15,7 @@ import { DryRunLedger } from '../leads/dry-run-ledger.js';
 import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
 import { openForFlow } from './sheet-choice.js';
-import { evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
+import { compileInputFlow, evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
 import { finalState, type ImportState } from './import-state.js';
 import { findImport, finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts, type ImportRow } from './import.repository.js';
 
@@ -81,7 +81,7 @@ export class ImportInterrupted extends Error {
  */
 export async function runImport(store: Store, config: Config, request: ImportRequest): Promise<ImportSummary> {
   const startedAt = Date.now();
-  const stored = await requireFlow(store, request.flowId);
+  const stored = await requireFlow(store.db, request.flowId);
   requireSource(stored, request.sourceId);
   const file = await openForFlow(request.file, {
     maxBytes: config.maxUploadBytes,
@@ -93,11 +93,11 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   // The flow as this import sees it: with the custom fields its mapping creates ("Column=+name").
   let flow: FlowSpec;
   try {
-    const plan = await planMapping(store, file, stored, { overrides: request.mapping, template: request.template });
+    const plan = await planMapping(store.db, file, stored, { overrides: request.mapping, template: request.template });
     assertImportable(plan, file.fileName);
     mapping = plan.columns;
     flow = plan.flow;
-    if (!dryRun && plan.newFields.length > 0) await addCustomFields(store, stored.id, plan.newFields);
+    if (!dryRun && plan.newFields.length > 0) await addCustomFields(store.db, stored.id, plan.newFields);
   } catch (error) {
     file.close();
     throw error;
@@ -132,7 +132,6 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     });
   }
   const hints = columnHints(file, flow, mapping);
-  const context: BatchContext = { flow: compileFlow(flow, hints), sourceId: request.sourceId, importId: dryRun ? null : importId };
   let counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
   const dryRunLedger = dryRun ? await DryRunLedger.open() : null;
   const input: EvaluationInput = {
@@ -146,7 +145,11 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     hints,
     sourceId: request.sourceId,
     batchSize: config.batchSize,
+    encodingChosen: request.read?.encoding !== undefined,
+    now: startedAt,
   };
+  // Compiled once on this thread (and once more in the worker, which has its own heap).
+  const context: BatchContext = { flow: compileInputFlow(input), sourceId: request.sourceId, importId: dryRun ? null : importId };
   // A worker thread takes ~0.5 s to start and saves ~20%: worth it from files of several MB. It needs the
   // compiled worker script, which the TypeScript test runner does not have.
   const useWorker = config.importWorker === 'on' || (config.importWorker === 'auto' && file.sizeBytes >= WORKER_MIN_BYTES);
@@ -158,7 +161,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     batches = evaluation.batches;
     sha256 = evaluation.sha256;
   } else {
-    batches = evaluateBatches(file, input);
+    batches = evaluateBatches(file, input, context.flow);
   }
 
   let interrupted = false;

@@ -1,6 +1,7 @@
 import { checkSamples, type SampleCheck } from '../core/column-hints.js';
 import type { Config } from '../config.js';
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { requireFlow } from '../flows/flow.service.js';
 import type { ReadOverrides } from '../ingest/open-file.js';
 import type { FileFormat, ReadSettings } from '../ingest/tabular.js';
@@ -50,11 +51,11 @@ export interface Preview {
  * Reads only the start of a file: what was detected and why, the suggested mapping of every column with a
  * confidence and a check of its sample values, and the first rows as they will be imported.
  */
-export async function previewFile(store: Store, config: Config, request: PreviewRequest): Promise<Preview> {
-  const flow = await requireFlow(store, request.flowId);
+export async function previewFile(db: Kysely<DB>, config: Config, request: PreviewRequest): Promise<Preview> {
+  const flow = await requireFlow(db, request.flowId);
   const file = await openForFlow(request.file, { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName }, flow);
   try {
-    const plan = await planMapping(store, file, flow, { overrides: request.mapping, template: request.template });
+    const plan = await planMapping(db, file, flow, { overrides: request.mapping, template: request.template });
     const hints = columnHints(file, plan.flow, plan.columns);
     const columns: PreviewColumn[] = plan.columns.map((column) => {
       const field = plan.flow.fields.find((candidate) => candidate.name === column.field);

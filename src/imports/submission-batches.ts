@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FlowSpec } from '../core/flow-spec.js';
-import { compileFlow, type FieldHints } from '../core/pipeline.js';
+import { compileFlow, type CompiledFlow, type FieldHints } from '../core/pipeline.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { openTabularFile } from '../ingest/open-file.js';
 import type { RawRecord, ReadSettings, TabularFile } from '../ingest/tabular.js';
@@ -30,11 +30,19 @@ export interface EvaluationInput {
   readonly hints: Readonly<Record<string, FieldHints>>;
   readonly sourceId: string;
   readonly batchSize: number;
+  /** The user chose the encoding: a detected UTF-8 is detected again, so it keeps its Windows-1252 fallback. */
+  readonly encodingChosen?: boolean;
+  /** The import's start (ms): the time the flow is compiled for (two-digit years); the clock's without it. */
+  readonly now?: number;
 }
 
-/** Reads an open file's records and evaluates them in batches, on this thread. */
-export async function* evaluateBatches(file: TabularFile, input: EvaluationInput): AsyncGenerator<SubmissionBatch> {
-  const flow = compileFlow(input.flow, input.hints);
+/** Compiles the input's flow (once per thread that evaluates). */
+export function compileInputFlow(input: EvaluationInput): CompiledFlow {
+  return compileFlow(input.flow, input.hints, input.now === undefined ? undefined : new Date(input.now));
+}
+
+/** Reads an open file's records and evaluates them in batches with the compiled flow, on this thread. */
+export async function* evaluateBatches(file: TabularFile, input: EvaluationInput, flow: CompiledFlow = compileInputFlow(input)): AsyncGenerator<SubmissionBatch> {
   let pending: RawRecord[] = [];
   const take = (): SubmissionBatch => {
     const batch = { submissions: toSubmissions(pending, input.headers, input.targets, flow, input.sourceId), lastRow: pending[pending.length - 1]?.recordNumber ?? 0, fractionRead: file.fractionRead() };
@@ -48,14 +56,17 @@ export async function* evaluateBatches(file: TabularFile, input: EvaluationInput
   if (pending.length > 0) yield take();
 }
 
-/** Opens the file with the previewed settings, so the worker reads exactly what the preview showed. */
+/**
+ * Opens the file with the previewed settings, so the worker reads exactly what the preview showed. A
+ * detected UTF-8 is detected again from the same head (the same answer), so it keeps its fallback.
+ */
 export function reopen(input: EvaluationInput): Promise<TabularFile> {
   const { settings } = input;
   return openTabularFile(input.file, {
     maxBytes: input.maxBytes,
     displayName: input.displayName,
     hasHeader: settings.hasHeader,
-    ...(settings.encoding ? { encoding: settings.encoding } : {}),
+    ...(settings.encoding && (input.encodingChosen === true || settings.encoding !== 'utf-8') ? { encoding: settings.encoding } : {}),
     ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
     ...(settings.sheet ? { sheet: settings.sheet } : {}),
   });

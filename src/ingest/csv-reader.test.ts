@@ -19,7 +19,7 @@ async function readObjects(file: string): Promise<Record<string, string>[]> {
 
 describe('csv-spectrum', () => {
   it('has the cases', () => {
-    expect(cases.length).toBeGreaterThanOrEqual(12);
+    expect(cases).toHaveLength(12);
   });
   for (const name of cases) {
     it(`reads ${name}.csv as csv-spectrum expects`, async () => {

@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
 import fs from 'node:fs';
 import Papa from 'papaparse';
+import { firstInvalidUtf8 } from './decode.js';
 import type { FileFormat } from './tabular.js';
 
 /** How many bytes are sniffed to detect format, encoding and delimiter. */
@@ -64,37 +66,37 @@ export interface EncodingGuess {
   readonly encoding: 'utf-8' | 'utf-16le' | 'utf-16be' | 'windows-1252';
   readonly bom: boolean;
   readonly evidence: string;
+  /**
+   * UTF-8 judged from the head alone: the file is read as strict UTF-8 that falls back to Windows-1252 at
+   * the first invalid byte (DecodeStream's `fallback`).
+   */
+  readonly fallback: boolean;
 }
 
 /**
- * Detects a text file's encoding: a BOM first, then UTF-16 by its zero bytes, then strict UTF-8 over the
- * whole file, and Windows-1252 (Excel's default "CSV" on Windows) when UTF-8 does not hold. Statistical
- * detectors mislabel short Windows-1252 samples as other single-byte code pages; this order does not.
+ * Detects a text file's encoding from its head (the sniffed first bytes; `wholeFile` when they are all of
+ * it): a BOM first, then UTF-16 by its zero bytes, then strict UTF-8, and Windows-1252 (Excel's default
+ * "CSV" on Windows) when UTF-8 does not hold. Statistical detectors mislabel short Windows-1252 samples as
+ * other single-byte code pages; this order does not. The rest of the file is not read here: a UTF-8 head
+ * is read on as UTF-8 that falls back to Windows-1252 at the first invalid byte, so each file is read once.
  */
-export async function detectEncoding(file: string, head: Buffer): Promise<EncodingGuess> {
+export function detectEncoding(head: Buffer, wholeFile: boolean): EncodingGuess {
   const bom = bomEncoding(head);
-  if (bom) return { encoding: bom, bom: true, evidence: `byte-order mark for ${bom.toUpperCase()}` };
+  if (bom) return { encoding: bom, bom: true, evidence: `byte-order mark for ${bom.toUpperCase()}`, fallback: false };
   const utf16 = utf16WithoutBom(head);
-  if (utf16) return { encoding: utf16, bom: false, evidence: 'zero bytes between ASCII characters (UTF-16 without a BOM)' };
-  const invalidAt = await firstInvalidUtf8(file);
-  if (invalidAt === undefined) return { encoding: 'utf-8', bom: false, evidence: 'every byte sequence is valid UTF-8' };
-  return { encoding: 'windows-1252', bom: false, evidence: `not valid UTF-8 (in the megabyte from byte ${invalidAt}); read as Windows-1252` };
+  if (utf16) return { encoding: utf16, bom: false, evidence: 'zero bytes between ASCII characters (UTF-16 without a BOM)', fallback: false };
+  const invalidAt = firstInvalidUtf8(head);
+  if (invalidAt === -1 && wholeFile && isUtf8(head)) return { encoding: 'utf-8', bom: false, evidence: 'every byte sequence is valid UTF-8', fallback: true };
+  if (invalidAt === -1 && !wholeFile) {
+    const evidence = `the first ${formatKb(head.length)} are valid UTF-8 (should a later byte not be, the file is read on as Windows-1252 from it)`;
+    return { encoding: 'utf-8', bom: false, evidence, fallback: true };
+  }
+  const at = invalidAt === -1 ? head.length - 1 : invalidAt;
+  return { encoding: 'windows-1252', bom: false, evidence: `not valid UTF-8 (at byte ${at}); read as Windows-1252`, fallback: false };
 }
 
-/** The offset of the first chunk holding invalid UTF-8, or undefined when the whole file is valid. */
-async function firstInvalidUtf8(file: string): Promise<number | undefined> {
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  let offset = 0;
-  try {
-    for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 })) {
-      decoder.decode(chunk as Buffer, { stream: true });
-      offset += (chunk as Buffer).length;
-    }
-    decoder.decode();
-    return undefined;
-  } catch {
-    return offset;
-  }
+function formatKb(bytes: number): string {
+  return `${Math.round(bytes / 1024)} KB`;
 }
 
 /** Decodes a sniffed head of a file for inspection, dropping a BOM and a character cut off at the end. */

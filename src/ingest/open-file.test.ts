@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import yauzl from 'yauzl';
 import yazl from 'yazl';
 import { AppError } from '../errors.js';
@@ -50,7 +51,7 @@ async function rezip(source: string, target: string, first: readonly string[]): 
   const names = [...first, ...[...entries.keys()].filter((name) => !first.includes(name))];
   for (const name of names) out.addBuffer(entries.get(name) as Buffer, name);
   out.end();
-  await new Promise<void>((resolve, reject) => out.outputStream.pipe(fs.createWriteStream(target)).on('close', resolve).on('error', reject));
+  await pipeline(out.outputStream, fs.createWriteStream(target));
   return target;
 }
 
@@ -102,6 +103,47 @@ describe('text encodings', () => {
   it('flags mojibake in the preview warnings', async () => {
     const { tabular } = await read('mojibake.csv');
     expect(tabular.warnings).toEqual([expect.stringContaining('"JosÃ©" looks like garbled text')]);
+  });
+  describe('a byte that is not UTF-8 past the sniffed head (the file is read once, not checked first)', () => {
+    const latin = (text: string) => Buffer.from([...text].map((char) => (char === '€' ? 0x80 : char.charCodeAt(0))));
+    const filler = 'ann@example.com,Ann,Austin\r\n'.repeat(4000);
+
+    it('opens a file by reading its head only, and reads it once', async () => {
+      const file = scratchFile('once.csv', `email,name,city\r\n${filler.repeat(20)}`);
+      const streams = vi.spyOn(fs, 'createReadStream');
+      try {
+        const tabular = await openTabularFile(file, { maxBytes: 50 * 1024 * 1024 });
+        expect(tabular.fractionRead()).toBeLessThan(0.1);
+        let rows = 0;
+        for await (const batch of tabular.records()) rows += batch.length;
+        expect(rows).toBe(80_000);
+        expect(streams).toHaveBeenCalledTimes(1);
+      } finally {
+        streams.mockRestore();
+      }
+    });
+    it('reads an ASCII file with a late Windows-1252 byte as Windows-1252, as a whole-file check would have', async () => {
+      const bytes = Buffer.concat([Buffer.from(`email,name,city\r\n${filler}`), latin('jose@example.com,José,€500\r\n')]);
+      const { tabular, rows } = await read(scratchFile('late-1252.csv', bytes));
+      expect(tabular.settings.encoding).toBe('utf-8');
+      expect(tabular.evidence.encoding).toBe('the first 64 KB are valid UTF-8 (should a later byte not be, the file is read on as Windows-1252 from it)');
+      expect(rows.at(-1)).toEqual(['jose@example.com', 'José', '€500']);
+      expect(rows).toHaveLength(4001);
+    });
+    it('keeps the UTF-8 of a file that mixes encodings, reading only the invalid bytes as Windows-1252', async () => {
+      const bytes = Buffer.concat([Buffer.from(`email,name,city\r\nzoe@example.com,Zoë,Kraków\r\n${filler}`), latin('jose@example.com,José,Crème\r\n')]);
+      const { rows } = await read(scratchFile('mixed.csv', bytes));
+      expect(rows[0]).toEqual(['zoe@example.com', 'Zoë', 'Kraków']);
+      expect(rows.at(-1)).toEqual(['jose@example.com', 'José', 'Crème']);
+    });
+    it('says so in the evidence when the head read for the header already met it', async () => {
+      const wide = `${'x'.repeat(1000)}\r\n`;
+      const bytes = Buffer.concat([Buffer.from(`email,notes\r\n${`a@example.com,${wide}`.repeat(70)}`), latin('b@example.com,Crème\r\n')]);
+      const { tabular, rows } = await read(scratchFile('head-1252.csv', bytes));
+      expect(tabular.settings.encoding).toBe('windows-1252');
+      expect(tabular.evidence.encoding).toMatch(/^not valid UTF-8 \(at byte \d+\); read as Windows-1252$/);
+      expect(rows.at(-1)).toEqual(['b@example.com', 'Crème']);
+    });
   });
   it('refuses an unknown encoding name', async () => {
     expect((await refusal(read('utf8-bom.csv', { encoding: 'klingon' }))).message).toContain('unknown encoding "klingon"');

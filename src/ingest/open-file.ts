@@ -128,17 +128,19 @@ async function openText(
   warnings: string[],
 ): Promise<RecordSource> {
   let encoding: string;
+  let fallback = false;
   if (options.encoding) {
     encoding = options.encoding;
     evidence.encoding = 'chosen by the user';
   } else {
-    const detected = await detectEncoding(file, head);
+    const detected = detectEncoding(head, head.length >= size);
     encoding = detected.encoding;
     evidence.encoding = detected.evidence;
+    fallback = detected.fallback;
   }
   let decoder: DecodeStream;
   try {
-    decoder = new DecodeStream(encoding);
+    decoder = new DecodeStream(encoding, { fallback });
   } catch {
     throw new AppError('bad_request', `unknown encoding "${encoding}" (try utf-8, utf-16le, windows-1252)`);
   }
@@ -166,12 +168,33 @@ async function openText(
   const bytes = fs.createReadStream(file);
   return {
     source: readCsvRecords({ text: bytes.pipe(decoder), fileName, delimiter, skipLines: sepLine ? 1 : 0 }),
-    settings: (hasHeader) => ({ format: 'csv', encoding, delimiter, hasHeader, sheet: null }),
+    // Called once the head is read: a byte there that is not UTF-8 changed how the file is read.
+    settings: (hasHeader) => ({ format: 'csv', encoding: noteFallback(decoder, evidence, warnings) ?? encoding, delimiter, hasHeader, sheet: null }),
     sheets: () => [],
     omitsTrailingCells: false,
     sha256: () => decoder.sha256,
     fractionRead: () => (size === 0 ? 1 : bytes.bytesRead / size),
   };
+}
+
+/**
+ * When the head of a file detected as UTF-8 held a byte that is not (DecodeStream's fallback), says so in
+ * the evidence and returns the encoding the file is now read in: windows-1252 when everything before that
+ * byte was ASCII (a whole-file Windows-1252 reading), undefined (still utf-8) when it mixes encodings.
+ */
+function noteFallback(decoder: DecodeStream, evidence: Partial<Record<keyof ReadSettings, string>>, warnings: string[]): string | undefined {
+  const fallback = decoder.fallback;
+  if (!fallback) return undefined;
+  if (fallback.mode === 'windows-1252') {
+    evidence.encoding = `not valid UTF-8 (at byte ${fallback.offset}); read as Windows-1252`;
+    return 'windows-1252';
+  }
+  const note = `UTF-8 up to byte ${fallback.offset}, then bytes that are not: they are read as Windows-1252 characters`;
+  if (!evidence.encoding?.includes(note)) {
+    evidence.encoding = note;
+    warnings.push(`the file mixes encodings (${note}); check the accented names`);
+  }
+  return undefined;
 }
 
 interface HeaderInput {

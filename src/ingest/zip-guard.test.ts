@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { once } from 'node:events';
+import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openTabularFile } from './open-file.js';
@@ -17,9 +17,7 @@ async function makeZip(name: string, entries: Record<string, string | Buffer>): 
   for (const [entry, content] of Object.entries(entries)) zip.addBuffer(Buffer.isBuffer(content) ? content : Buffer.from(content), entry);
   zip.end();
   const file = path.join(scratch, name);
-  const out = fs.createWriteStream(file);
-  zip.outputStream.pipe(out);
-  await once(out, 'close');
+  await pipeline(zip.outputStream, fs.createWriteStream(file));
   return file;
 }
 

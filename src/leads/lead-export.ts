@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { safeCsvLines } from '../core/csv-safety.js';
 import type { Scalar } from '../core/field-types.js';
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { findFlowSpec } from '../flows/flow.repository.js';
 import { findLeadsPage, type LeadFilter } from './lead.repository.js';
 
@@ -17,10 +18,10 @@ export interface ExportedLead {
   createdAt: string;
 }
 
-async function* exportedLeads(store: Store, filter: LeadFilter): AsyncGenerator<ExportedLead[]> {
+async function* exportedLeads(db: Kysely<DB>, filter: LeadFilter): AsyncGenerator<ExportedLead[]> {
   let after: string | null = null;
   while (true) {
-    const page = await findLeadsPage(store.db, filter, after, PAGE);
+    const page = await findLeadsPage(db, filter, after, PAGE);
     if (page.length === 0) return;
     yield page.map((row) => ({
       id: row.id,
@@ -39,9 +40,9 @@ async function write(out: Writable, text: string): Promise<void> {
 }
 
 /** Writes stored leads as JSON lines, page by page. Returns how many were written. */
-export async function exportLeadsJsonLines(store: Store, filter: LeadFilter, out: Writable): Promise<number> {
+export async function exportLeadsJsonLines(db: Kysely<DB>, filter: LeadFilter, out: Writable): Promise<number> {
   let count = 0;
-  for await (const page of exportedLeads(store, filter)) {
+  for await (const page of exportedLeads(db, filter)) {
     await write(out, page.map((lead) => JSON.stringify(lead)).join('\n') + '\n');
     count += page.length;
   }
@@ -54,21 +55,21 @@ export async function exportLeadsJsonLines(store: Store, filter: LeadFilter, out
  * order, which needs a first pass over the leads. Every cell, headers too, is made safe against formula
  * injection (core/csv-safety); numbers and E.164 phones stay as they are.
  */
-export async function exportLeadsCsv(store: Store, filter: LeadFilter, out: Writable, options: { bom?: boolean } = {}): Promise<number> {
+export async function exportLeadsCsv(db: Kysely<DB>, filter: LeadFilter, out: Writable, options: { bom?: boolean } = {}): Promise<number> {
   // A UTF-8 byte-order mark by default: without it Excel on Windows shows "José" as "JosÃ©".
   if (options.bom ?? true) await write(out, '\uFEFF');
   let fieldNames: string[];
-  const flow = filter.flowId ? await findFlowSpec(store.db, filter.flowId) : undefined;
+  const flow = filter.flowId ? await findFlowSpec(db, filter.flowId) : undefined;
   if (flow) {
     fieldNames = flow.fields.map((field) => field.name);
   } else {
     const seen = new Set<string>();
-    for await (const page of exportedLeads(store, filter)) for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
+    for await (const page of exportedLeads(db, filter)) for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
     fieldNames = [...seen];
   }
   await write(out, safeCsvLines([['id', 'flow_id', 'source_id', 'created_at', ...fieldNames]]));
   let count = 0;
-  for await (const page of exportedLeads(store, filter)) {
+  for await (const page of exportedLeads(db, filter)) {
     const rows = page.map((lead) => [lead.id, lead.flowId, lead.sourceId, lead.createdAt, ...fieldNames.map((name) => String(lead.fields[name] ?? ''))]);
     await write(out, safeCsvLines(rows));
     count += page.length;

@@ -111,8 +111,21 @@ export async function insertEvents(trx: Transaction<DB>, writer: RowWriter | nul
   await insertRows(trx, writer, 'events', events);
 }
 
-export async function updateLeadFields(trx: Transaction<DB>, leadId: string, fields: StoredFields, now: string): Promise<void> {
-  await trx.updateTable('leads').set({ fields: JSON.stringify(fields), updated_at: now }).where('id', '=', leadId).execute();
+/**
+ * Overwrites the fields of stored leads, one statement per batch: on SQLite one Kysely-compiled single-row
+ * UPDATE, prepared once and run per lead (RowWriter); on PostgreSQL one `UPDATE ... FROM unnest(ids,
+ * fields)`, so a batch of duplicates costs one round trip, not one per lead.
+ */
+export async function updateLeadFields(trx: Transaction<DB>, writer: RowWriter | null, updates: ReadonlyMap<string, StoredFields>, now: string): Promise<void> {
+  if (updates.size === 0) return;
+  const ids = [...updates.keys()];
+  const fields = [...updates.values()].map((value) => JSON.stringify(value));
+  if (writer) {
+    const { sql: statement } = trx.updateTable('leads').set({ fields: '', updated_at: '' }).where('id', '=', '').compile();
+    writer.run(statement, ids.map((id, index) => [fields[index], now, id]));
+    return;
+  }
+  await sql`update leads set fields = v.fields, updated_at = ${now} from unnest(${ids}::text[], ${fields}::text[]) as v(id, fields) where leads.id = v.id`.execute(trx);
 }
 
 export interface LeadFilter {

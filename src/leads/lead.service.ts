@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import { combineFields, duplicateScope, type StoredFields } from '../core/dedup.js';
+import { duplicateScope, type StoredFields } from '../core/dedup.js';
+import { decideDuplicates, type Decision, type DecisionAction, type DecisionOutcome } from '../core/duplicate-decision.js';
 import { newId } from '../core/ids.js';
 import { joinReasons, type CompiledFlow, type Evaluation, type RawLead } from '../core/pipeline.js';
 import type { RowWriter, Store } from '../db/database.js';
@@ -7,6 +8,7 @@ import type { DB, EventTable, LeadTable } from '../db/schema.js';
 import type { DryRunLedger } from './dry-run-ledger.js';
 import {
   claimDuplicateKeys,
+  type ClaimedKey,
   findDuplicateKeys,
   findLeadFields,
   insertEvents,
@@ -16,8 +18,8 @@ import {
   updateLeadFields,
 } from './lead.repository.js';
 
-export type Outcome = 'success' | 'failure' | 'error';
-export type Action = 'created' | 'updated' | 'merged' | 'rejected' | 'duplicate' | 'error';
+export type Outcome = DecisionOutcome;
+export type Action = DecisionAction;
 
 /**
  * One lead entering the storage step, as the pure pipeline left it. Values travel as JSON text: a batch's
@@ -67,6 +69,7 @@ export function erroredSubmission(rowNumber: number | null, raw: RawLead, reason
   return { id: newId(), rowNumber, verdict: 'error', reason, rawJson: null, fieldsJson: null, keys: [], originalJson: JSON.stringify(cells ?? raw), durationUs: 0 };
 }
 
+/** What became of a submission (core/duplicate-decision's Decision; the fields callers read). */
 export interface SubmissionResult {
   readonly outcome: Outcome;
   readonly action: Action;
@@ -77,17 +80,11 @@ export interface SubmissionResult {
   readonly duplicateOf?: { readonly leadId: string; readonly key: string };
 }
 
-// A duplicate key is "<fields>=<values>" (core/dedup): the fields say which rule matched, without the values.
-function keyFields(key: string): string {
-  return key.slice(0, key.indexOf('='));
-}
-
 export interface BatchContext {
   readonly flow: CompiledFlow;
   readonly sourceId: string;
   readonly importId: string | null;
 }
-
 
 /** Thrown when a concurrent writer claimed a duplicate key first: roll back and run the batch again. */
 export class DuplicateKeyRace extends Error {
@@ -96,20 +93,9 @@ export class DuplicateKeyRace extends Error {
   }
 }
 
-const DAY_MS = 86_400_000;
-
-interface NewLead {
-  readonly id: string;
-  /** The stored fields as JSON, until a later duplicate in the batch merges into them. */
-  fieldsJson: string;
-  readonly rawJson: string;
-  readonly rowNumber: number | null;
-  readonly keys: readonly string[];
-  readonly durationUs: number;
-}
-
-function parseFields(json: string | null): StoredFields {
-  return json ? (JSON.parse(json) as StoredFields) : {};
+// Submissions carry their values as JSON text; only a duplicate that updates or merges needs them parsed.
+function fieldsOf(submission: Submission): StoredFields {
+  return submission.fieldsJson ? (JSON.parse(submission.fieldsJson) as StoredFields) : {};
 }
 
 /** What a batch will write: decided by planBatch, written by writeBatch. */
@@ -126,8 +112,10 @@ export interface BatchPlan {
 }
 
 /**
- * The decision half of the storage step for a batch: the duplicate check against stored leads and within
- * the batch (and, for dry runs, within the whole file), and the outcome of every submission. Reads only.
+ * The decision half of the storage step for a batch: reads the stored claims on the batch's keys (and the
+ * fields of the leads they point to, when duplicates update or merge), lets the core decide
+ * (decideDuplicates: against stored leads, within the batch and, for dry runs, within the whole file), and
+ * builds the rows to write. Reads only; a dry run records its would-be claims in the ledger.
  */
 export async function planBatch(
   db: Kysely<DB>,
@@ -140,73 +128,43 @@ export async function planBatch(
   const nowIso = now.toISOString();
   const policy = context.flow.spec.duplicates;
   const scope = policy ? duplicateScope(policy, context.flow.spec.id) : '';
-  const cutoff = policy?.windowDays ? new Date(now.getTime() - policy.windowDays * DAY_MS).toISOString() : null;
 
   const wanted = new Set<string>();
   for (const submission of submissions) for (const key of submission.keys) wanted.add(key);
-  const existing = policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map();
-  const expired: string[] = [];
-  const live = new Map<string, string>();
-  for (const claim of existing.values()) {
-    if (cutoff && claim.createdAt < cutoff) expired.push(claim.key);
-    else live.set(claim.key, claim.leadId);
+  const claims = policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map<string, ClaimedKey>();
+  // Fields are read for the leads a duplicate may update or merge into; a dry run changes none.
+  let storedFields = new Map<string, StoredFields>();
+  if (policy !== undefined && policy.action !== 'reject' && dryRun === null && claims.size > 0) {
+    storedFields = await findLeadFields(db, [...new Set([...claims.values()].map((claim) => claim.leadId))]);
   }
-  const merging = policy !== undefined && policy.action !== 'reject' && dryRun === null;
-  const storedFields = merging && live.size > 0 ? await findLeadFields(db, [...new Set(live.values())]) : new Map<string, StoredFields>();
+  const claimedInFile = dryRun ? (wanted.size > 0 ? dryRun.lookup([...wanted]) : new Map<string, string>()) : null;
+  const decision = decideDuplicates({ submissions, policy, fieldsOf, claims, storedFields, now, claimedInFile });
 
-  // Keys claimed by earlier rows of a dry run count as stored: they are in the file, whatever the window.
-  if (dryRun && wanted.size > 0) for (const [key, leadId] of dryRun.lookup([...wanted])) live.set(key, leadId);
-  const owners = new Map<string, string>();
-  const newLeads = new Map<string, NewLead>();
-  const updates = new Map<string, StoredFields>();
-  const results: SubmissionResult[] = [];
   const events: EventTable[] = [];
-
-  // Decides one submission in file order; an update of a stored lead records what it overwrote (for revert).
-  const decide = (submission: Submission): { result: SubmissionResult; previous: string | null } => {
-    if (submission.verdict === 'error') {
-      return { result: { outcome: 'error', action: 'error', reason: submission.reason ?? 'row could not be read', leadId: submission.id, duplicate: false }, previous: null };
+  const leads: LeadTable[] = [];
+  const flowId = context.flow.spec.id;
+  submissions.forEach((submission, index) => {
+    const result = decision.decisions[index] as Decision;
+    if (result.action === 'created') {
+      const merged = decision.createdFields.get(submission.id);
+      leads.push({
+        id: submission.id,
+        flow_id: flowId,
+        source_id: context.sourceId,
+        import_id: context.importId,
+        row_number: submission.rowNumber,
+        fields: merged ? JSON.stringify(merged) : (submission.fieldsJson ?? '{}'),
+        raw: submission.rawJson ?? '{}',
+        created_at: nowIso,
+        updated_at: nowIso,
+        duration_us: submission.durationUs,
+      });
+      // An import row that created a lead is that lead's creation event (migration 0004): nothing more to write.
+      if (context.importId !== null) return;
     }
-    if (submission.verdict === 'rejected') {
-      return { result: { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: submission.id, duplicate: false }, previous: null };
-    }
-    let match: string | undefined;
-    let matchedKey = '';
-    for (const key of submission.keys) {
-      match = owners.get(key) ?? live.get(key);
-      matchedKey = key;
-      if (match) break;
-    }
-    if (match && policy) {
-      if (policy.action === 'reject') {
-        return { result: { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: submission.id, duplicate: true, duplicateOf: { leadId: match, key: keyFields(matchedKey) } }, previous: null };
-      }
-      const action = policy.action === 'update' ? 'updated' : 'merged';
-      const pending = newLeads.get(match);
-      let previous: string | null = null;
-      if (pending) {
-        pending.fieldsJson = JSON.stringify(combineFields(policy.action, parseFields(pending.fieldsJson), parseFields(submission.fieldsJson)));
-      } else if (!dryRun) {
-        const before = updates.get(match) ?? storedFields.get(match) ?? {};
-        previous = JSON.stringify(before);
-        updates.set(match, combineFields(policy.action, before, parseFields(submission.fieldsJson)));
-      }
-      return { result: { outcome: 'success', action, reason: null, leadId: match, duplicate: true }, previous };
-    }
-    const id = submission.id;
-    newLeads.set(id, { id, fieldsJson: submission.fieldsJson ?? '{}', rawJson: submission.rawJson ?? '{}', rowNumber: submission.rowNumber, keys: submission.keys, durationUs: submission.durationUs });
-    for (const key of submission.keys) owners.set(key, id);
-    return { result: { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false }, previous: null };
-  };
-
-  for (const submission of submissions) {
-    const { result, previous } = decide(submission);
-    results.push(result);
-    // An import row that created a lead is that lead's creation event (migration 0004): nothing more to write.
-    if (result.action === 'created' && context.importId !== null) continue;
     events.push({
       id: submission.id,
-      flow_id: context.flow.spec.id,
+      flow_id: flowId,
       source_id: context.sourceId,
       import_id: context.importId,
       row_number: submission.rowNumber,
@@ -216,33 +174,26 @@ export async function planBatch(
       lead_id: result.leadId,
       duplicate: result.duplicate ? 1 : 0,
       raw_row: result.outcome === 'success' ? null : submission.originalJson,
-      previous,
+      previous: result.previous ? JSON.stringify(result.previous) : null,
       fields: result.action === 'updated' || result.action === 'merged' ? submission.fieldsJson : null,
       duplicate_of: result.duplicateOf?.leadId ?? null,
       duplicate_key: result.duplicateOf?.key ?? null,
       duration_us: submission.durationUs,
       created_at: nowIso,
     });
-  }
-
-  const leads: LeadTable[] = [...newLeads.values()].map((lead) => ({
-    id: lead.id,
-    flow_id: context.flow.spec.id,
-    source_id: context.sourceId,
-    import_id: context.importId,
-    row_number: lead.rowNumber,
-    fields: lead.fieldsJson,
-    raw: lead.rawJson,
-    created_at: nowIso,
-    updated_at: nowIso,
-    duration_us: lead.durationUs,
-  }));
-  // Sorted, so concurrent writers take key locks in the same order and cannot deadlock each other on them.
-  const claims = [...newLeads.values()]
-    .flatMap((lead) => lead.keys.map((key) => ({ key, leadId: lead.id })))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  if (dryRun) dryRun.record(claims);
-  return { results, events, leads, updates, claims, scope, expired, cutoff, now: nowIso };
+  });
+  if (dryRun) dryRun.record(decision.claims);
+  return {
+    results: decision.decisions,
+    events,
+    leads,
+    updates: decision.updates,
+    claims: decision.claims,
+    scope,
+    expired: decision.expired,
+    cutoff: decision.cutoff,
+    now: nowIso,
+  };
 }
 
 /**
@@ -256,7 +207,7 @@ export async function writeBatch(trx: Transaction<DB>, writer: RowWriter | null,
     if (claimed !== plan.claims.length) throw new DuplicateKeyRace();
   }
   await insertLeads(trx, writer, plan.leads);
-  for (const [leadId, fields] of plan.updates) await updateLeadFields(trx, leadId, fields, plan.now);
+  await updateLeadFields(trx, writer, plan.updates, plan.now);
   await insertEvents(trx, writer, plan.events);
 }
 
@@ -283,13 +234,13 @@ export async function storeBatch(
   const keys = policy ? [...new Set(submissions.flatMap((submission) => submission.keys))] : [];
   for (let attempt = 1; ; attempt++) {
     try {
-      return await store.db.transaction().execute(async (trx) => {
+      return await store.transaction(async (trx, writer) => {
         // PostgreSQL: writers of the same keys (an import's chunk, real-time groups) take turns, so the plan
         // below sees every claim committed before it and a lost race cannot happen. SQLite's immediate
         // transactions already run one writer at a time.
         if (policy && store.dialect === 'postgres') await lockDuplicateKeys(trx, duplicateScope(policy, context.flow.spec.id), keys);
-        const plan = await planBatch(trx, store.rowWriter, context, submissions);
-        await writeBatch(trx, store.rowWriter, plan);
+        const plan = await planBatch(trx, writer, context, submissions);
+        await writeBatch(trx, writer, plan);
         if (extra) await extra(trx, plan);
         return plan;
       });

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireSource } from '../flows/flow.service.js';
 import type { FlowCache } from '../flows/flow-cache.js';
@@ -26,13 +27,13 @@ export interface SubmitResult {
  * Real-time submission: one lead through the same pipeline as a batch row (normalise, criteria, duplicate
  * check, store, event), in its own transaction. Rejections are answers (outcome failure), not errors.
  */
-export async function submitLead(store: Store, flows: FlowCache, queue: SubmissionQueue, request: SubmitRequest): Promise<SubmitResult> {
+export async function submitLead(db: Kysely<DB>, flows: FlowCache, queue: SubmissionQueue, request: SubmitRequest): Promise<SubmitResult> {
   const flow = await flows.get(request.flowId);
   requireSource(flow.spec, request.sourceId);
   if (!request.idempotency) return { response: await process(queue, flow, request), replayed: false };
   const { scope, key } = request.idempotency;
   const requestHash = createHash('sha256').update(JSON.stringify([request.flowId, request.sourceId, request.body])).digest('hex');
-  const earlier = await claimIdempotencyKey(store, scope, key, requestHash);
+  const earlier = await claimIdempotencyKey(db, scope, key, requestHash);
   if (earlier) return { response: earlier, replayed: true };
   try {
     // The answer is recorded in the lead's own transaction: a crash leaves either both or neither.
@@ -42,7 +43,7 @@ export async function submitLead(store: Store, flows: FlowCache, queue: Submissi
     return { response, replayed: false };
   } catch (error) {
     // Nothing was stored: free the key so the client's retry is processed.
-    await store.db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute().catch(() => undefined);
+    await db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute().catch(() => undefined);
     throw error;
   }
 }
@@ -58,23 +59,23 @@ export const IDEMPOTENCY_LEASE_MS = 30_000;
  * Claims an Idempotency-Key for this request. Returns the stored answer when an earlier request with the
  * same key and body completed; throws when the key was used with another body or is held by a live request.
  */
-async function claimIdempotencyKey(store: Store, scope: string, key: string, requestHash: string): Promise<SubmitResponse | null> {
+async function claimIdempotencyKey(db: Kysely<DB>, scope: string, key: string, requestHash: string): Promise<SubmitResponse | null> {
   const now = new Date();
-  const claimed = await store.db
+  const claimed = await db
     .insertInto('idempotency_keys')
     .values({ scope, key, request_hash: requestHash, status: 'in_flight', response: null, created_at: now.toISOString() })
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0) return null;
-  const earlier = await store.db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
-  if (!earlier) return claimIdempotencyKey(store, scope, key, requestHash);
+  const earlier = await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  if (!earlier) return claimIdempotencyKey(db, scope, key, requestHash);
   if (earlier.request_hash !== requestHash) {
     throw new AppError('idempotency_mismatch', 'this Idempotency-Key was used with a different request', { idempotencyKey: key });
   }
   if (earlier.status === 'done' && earlier.response) return JSON.parse(earlier.response) as SubmitResponse;
   if (Date.parse(earlier.created_at) < now.getTime() - IDEMPOTENCY_LEASE_MS) {
     // Only one retry can move the stale mark's time, so only one takes the key over.
-    const taken = await store.db
+    const taken = await db
       .updateTable('idempotency_keys')
       .set({ created_at: now.toISOString() })
       .where('scope', '=', scope)

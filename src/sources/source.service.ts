@@ -2,23 +2,24 @@ import type { Principal } from '../auth/auth.service.js';
 import type { FieldType } from '../core/field-types.js';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { describeFailure, isRuleSet, type RuleOrSet, type RuleSet } from '../core/rules.js';
-import type { Store } from '../db/database.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireFlow, requireSource } from '../flows/flow.service.js';
-import type { SubmissionDocs } from './source.schema.js';
+import type { SourceName, SourceView, SubmissionDocs } from './source.schema.js';
 
 /** Sources with the flows they are attached to; a source sees only itself. */
-export async function listSources(store: Store, principal: Principal) {
-  let query = store.db.selectFrom('sources').select(['id', 'name']).orderBy('id');
+export async function listSources(db: Kysely<DB>, principal: Principal): Promise<SourceView[]> {
+  let query = db.selectFrom('sources').select(['id', 'name']).orderBy('id');
   if (principal.kind === 'source') query = query.where('id', '=', principal.sourceId);
   const sources = await query.execute();
-  const links = await store.db.selectFrom('flow_sources').select(['flow_id', 'source_id']).execute();
+  const links = await db.selectFrom('flow_sources').select(['flow_id', 'source_id']).execute();
   return sources.map((source) => ({ ...source, flows: links.filter((link) => link.source_id === source.id).map((link) => link.flow_id) }));
 }
 
 /** Creates or renames a source. */
-export async function upsertSource(store: Store, id: string, name: string) {
-  await store.db
+export async function upsertSource(db: Kysely<DB>, id: string, name: string): Promise<SourceName> {
+  await db
     .insertInto('sources')
     .values({ id, name, created_at: new Date().toISOString() })
     .onConflict((oc) => oc.column('id').doUpdateSet({ name }))
@@ -53,9 +54,9 @@ function rulesInWords(set: RuleSet | undefined): string[] {
 }
 
 /** The submission docs page data: the flow's fields, its criteria, and a ready example request. */
-export async function submissionDocs(store: Store, principal: Principal, flowId: string, sourceId: string, baseUrl: string): Promise<SubmissionDocs> {
+export async function submissionDocs(db: Kysely<DB>, principal: Principal, flowId: string, sourceId: string, baseUrl: string): Promise<SubmissionDocs> {
   if (principal.kind === 'source' && principal.sourceId !== sourceId) throw new AppError('not_found', `no source "${sourceId}" on flow "${flowId}"`);
-  const flow: FlowSpec = await requireFlow(store, flowId);
+  const flow: FlowSpec = await requireFlow(db, flowId);
   requireSource(flow, sourceId);
   const source = flow.sources.find((candidate) => candidate.id === sourceId);
   const body: Record<string, string> = {};

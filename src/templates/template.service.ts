@@ -1,34 +1,53 @@
+import type { Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import { headerFingerprint, type ColumnMapping } from '../core/mapping.js';
-import type { Store } from '../db/database.js';
+import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { findTemplate, upsertTemplate } from './template.repository.js';
+import { requireFlow } from '../flows/flow.service.js';
+import { findTemplate, listTemplates, upsertTemplate, type TemplateRow } from './template.repository.js';
+import type { SavedTemplate, TemplateCreate, TemplateView } from './template.schema.js';
 
-export interface SavedTemplate {
-  id: string;
-  flowId: string;
-  name: string;
-  mapping: Record<string, string | null>;
-  fingerprint: string;
+/** A template row as the API and the CLI show it. */
+export function templateView(row: TemplateRow): TemplateView {
+  return { id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at };
+}
+
+/** The saved templates, of one flow when given, by flow and name. */
+export async function listTemplateViews(db: Kysely<DB>, flowId?: string): Promise<TemplateView[]> {
+  return (await listTemplates(db, flowId)).map(templateView);
 }
 
 /** Saves a mapping as a named template of a flow (replacing the flow's template of that name). */
-export async function saveTemplate(store: Store, flowId: string, name: string, columns: readonly ColumnMapping[]): Promise<SavedTemplate> {
+export async function saveTemplate(db: Kysely<DB>, flowId: string, name: string, columns: readonly ColumnMapping[]): Promise<SavedTemplate> {
   if (name.trim() === '') throw new AppError('validation_failed', 'a template needs a name', { field: 'name' });
   const mapping: Record<string, string | null> = Object.create(null);
   for (const column of columns) mapping[column.header] = column.field;
-  const fingerprint = headerFingerprint(columns.map((column) => column.header));
   const now = new Date().toISOString();
-  const existing = await findTemplate(store.db, flowId, name.trim());
-  const id = existing?.id ?? newId();
-  await upsertTemplate(store.db, {
-    id,
+  const existing = await findTemplate(db, flowId, name.trim());
+  const row: TemplateRow = {
+    id: existing?.id ?? newId(),
     flow_id: flowId,
     name: name.trim(),
     mapping: JSON.stringify(mapping),
-    fingerprint,
+    fingerprint: headerFingerprint(columns.map((column) => column.header)),
     created_at: existing?.created_at ?? now,
     updated_at: now,
+  };
+  await upsertTemplate(db, row);
+  const view = templateView(row);
+  return { id: view.id, flowId: view.flowId, name: view.name, mapping: view.mapping, fingerprint: row.fingerprint };
+}
+
+/**
+ * Saves a mapping given as header -> field (or null to skip), as `POST /api/templates` sends it: every
+ * field must be one of the flow's.
+ */
+export async function saveTemplateMapping(db: Kysely<DB>, request: TemplateCreate): Promise<SavedTemplate> {
+  const flow = await requireFlow(db, request.flowId);
+  const known = new Set(flow.fields.map((field) => field.name));
+  const columns = Object.entries(request.mapping).map(([header, field], index) => {
+    if (field && !known.has(field)) throw new AppError('validation_failed', `mapping.${header}: "${field}" is not a field of flow "${flow.id}"`, { field: `mapping.${header}` });
+    return { index, header, field, confidence: 1 };
   });
-  return { id, flowId, name: name.trim(), mapping: { ...mapping }, fingerprint };
+  return saveTemplate(db, flow.id, request.name, columns);
 }

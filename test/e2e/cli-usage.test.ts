@@ -85,8 +85,8 @@ describe('leadport CLI usage', () => {
       expect(await cli(t.url, args)).toMatchObject({ code: 1, stdout: '', stderr: 'leadport: unknown flow "solr" (the flows: solar, wind)\n' });
     }
     // Services answer sources over HTTP too: they do not list the account's flows unless asked.
-    await expect(requireFlow(t.store, 'solr')).rejects.toThrow(/^unknown flow "solr"$/);
-    await expect(requireFlow(t.store, 'solr', { listFlows: true })).rejects.toMatchObject({ code: 'flow_not_found', details: { flowId: 'solr', flows: ['solar', 'wind'] } });
+    await expect(requireFlow(t.store.db, 'solr')).rejects.toThrow(/^unknown flow "solr"$/);
+    await expect(requireFlow(t.store.db, 'solr', { listFlows: true })).rejects.toMatchObject({ code: 'flow_not_found', details: { flowId: 'solr', flows: ['solar', 'wind'] } });
   });
 
   it('reads a local file of any size: the upload limit is for HTTP uploads', async () => {

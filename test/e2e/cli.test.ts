@@ -98,14 +98,26 @@ for (const dialect of DIALECTS) {
 
     it('neutralises formula cells in CSV files, also across lines, and leaves phone numbers as they are', async () => {
       const file = path.join(dir, 'formulas.csv');
-      fs.writeFileSync(file, ['First Name,Email,Phone,State', '"=1+1\nx",formula@x.test,512-555-0101,NY', '"=HYPERLINK(""http://evil.test"")\r\n",link@x.test,512-555-0102,NY', 'Phone,phone@x.test,512-555-0103,TX'].join('\n'));
+      fs.writeFileSync(file, ['First Name,Email,Phone,State', '"=1+1\nx",formula@x.test,512-555-0101,NY', '"=HYPERLINK(""http://evil.test"")\r\n",link@x.test,512-555-0102,NY', 'Phone,phone@x.test,512-555-0103,TX', '"@SUM(A1)\n=2",stored@x.test,512-555-0104,TX'].join('\n'));
       const summary = JSON.parse((await cli(t.url, ['import', file, '--flow', 'solar', '--source', 'acme-media', '--json'])).stdout);
-      expect(summary).toMatchObject({ created: 1, failed: 2 });
+      expect(summary).toMatchObject({ created: 2, failed: 2 });
       const failed = (await cli(t.url, ['imports', 'failed', summary.importId])).stdout;
       expect(failed).toContain('"\'=1+1\nx",formula@x.test,512-555-0101,NY,');
       expect(failed).toContain('"\'=HYPERLINK(""http://evil.test"")\r\n",link@x.test,512-555-0102,NY,');
       const csv = (await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv'])).stdout.split('\r\n');
       expect(csv.find((line) => line.includes('phone@x.test'))).toMatch(/,phone@x\.test,\+15125550103,TX,/);
+      // A stored lead's formula cell (`leads export --csv`), also when it spans lines.
+      expect(csv.find((line) => line.includes('stored@x.test'))).toMatch(/,"'@SUM\(A1\)\n=2",,stored@x\.test,\+15125550104,TX,,$/);
+    });
+
+    it('writes exports and failed records to a file with -o, the same bytes as on stdout', async () => {
+      const leads = path.join(dir, 'leads.csv');
+      expect(await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv', '-o', leads])).toMatchObject({ code: 0, stdout: '' });
+      expect(fs.readFileSync(leads, 'utf8')).toBe((await cli(t.url, ['leads', 'export', '--flow', 'solar', '--csv'])).stdout);
+      const [latest] = JSON.parse((await cli(t.url, ['imports', 'list', '--json'])).stdout) as { id: string }[];
+      const failed = path.join(dir, 'failed.csv');
+      expect(await cli(t.url, ['imports', 'failed', latest?.id ?? '', '-o', failed])).toMatchObject({ code: 0, stdout: '' });
+      expect(fs.readFileSync(failed, 'utf8')).toBe((await cli(t.url, ['imports', 'failed', latest?.id ?? ''])).stdout);
     });
 
     it('prints a readable summary without --json', async () => {

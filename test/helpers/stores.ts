@@ -33,11 +33,12 @@ export async function createTestStore(dialect: Dialect, env: Record<string, stri
   if (dialect === 'sqlite') {
     const dir = tempDir();
     const url = `sqlite:${path.join(dir, 'test.db')}`;
-    const store = await openStore(url, options);
+    const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env });
+    const store = await openStore(config, options);
     return {
       store,
       url,
-      config: loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', ...env }),
+      config,
       destroy: async () => {
         await store.close();
         fs.rmSync(dir, { recursive: true, force: true });
@@ -52,11 +53,12 @@ export async function createTestStore(dialect: Dialect, env: Record<string, stri
   await admin.end();
   const url = new URL(postgresUrl);
   url.pathname = `/${name}`;
-  const store = await openStore(url.toString(), options);
+  const config = loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...env });
+  const store = await openStore(config, options);
   return {
     store,
     url: url.toString(),
-    config: loadConfig({ DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', ...env }),
+    config,
     destroy: async () => {
       await store.close();
       const cleanup = new pg.Client({ connectionString: postgresUrl });

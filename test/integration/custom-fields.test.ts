@@ -14,7 +14,7 @@ for (const dialect of DIALECTS) {
     beforeEach(async () => {
       t = await createTestStore(dialect);
       dir = tempDir();
-      await applyFlow(t.store, { id: 'leads', name: 'Leads', fields: [{ name: 'first_name' }, { name: 'email', required: true }], sources: [{ id: 'vendor' }] });
+      await applyFlow(t.store.db, { id: 'leads', name: 'Leads', fields: [{ name: 'first_name' }, { name: 'email', required: true }], sources: [{ id: 'vendor' }] });
     });
     afterEach(async () => {
       await t.destroy();
@@ -26,7 +26,7 @@ for (const dialect of DIALECTS) {
       fs.writeFileSync(file, content);
       const tabular = await openTabularFile(file, { maxBytes: 1e6 });
       try {
-        return await planMapping(t.store, tabular, await requireFlow(t.store, 'leads'), { overrides });
+        return await planMapping(t.store.db, tabular, await requireFlow(t.store.db, 'leads'), { overrides });
       } finally {
         tabular.close();
       }
@@ -48,10 +48,10 @@ for (const dialect of DIALECTS) {
       expect(result.newFields).toEqual([{ name: 'roof_type', label: 'Roof type', type: 'string', required: false, aliases: ['Roof type'], choices: [], custom: true }]);
       expect(result.flow.fields.map((field) => field.name)).toEqual(['first_name', 'email', 'roof_type']);
       // Planning changes nothing stored: the import adds the field before it runs.
-      expect((await requireFlow(t.store, 'leads')).fields).toHaveLength(2);
-      await addCustomFields(t.store, 'leads', result.newFields);
-      await addCustomFields(t.store, 'leads', result.newFields);
-      const stored = await requireFlow(t.store, 'leads');
+      expect((await requireFlow(t.store.db, 'leads')).fields).toHaveLength(2);
+      await addCustomFields(t.store.db, 'leads', result.newFields);
+      await addCustomFields(t.store.db, 'leads', result.newFields);
+      const stored = await requireFlow(t.store.db, 'leads');
       expect(stored.fields.map((field) => field.name)).toEqual(['first_name', 'email', 'roof_type']);
       expect(stored.fields[2]).toMatchObject({ type: 'string', custom: true });
       // Once the flow has the field, +name maps to it and adds nothing.
@@ -63,9 +63,9 @@ for (const dialect of DIALECTS) {
       fs.writeFileSync(file, 'First Name,Email,Roof type\nAnn,ann@x.com,tile\n');
       const request = { file, flowId: 'leads', sourceId: 'vendor', mapping: { 'Roof type': '+roof_type' } };
       await runImport(t.store, t.config, { ...request, dryRun: true });
-      expect((await requireFlow(t.store, 'leads')).fields).toHaveLength(2);
+      expect((await requireFlow(t.store.db, 'leads')).fields).toHaveLength(2);
       expect(await runImport(t.store, t.config, request)).toMatchObject({ status: 'completed', created: 1 });
-      expect((await requireFlow(t.store, 'leads')).fields.map((field) => field.name)).toEqual(['first_name', 'email', 'roof_type']);
+      expect((await requireFlow(t.store.db, 'leads')).fields.map((field) => field.name)).toEqual(['first_name', 'email', 'roof_type']);
       const lead = await t.store.db.selectFrom('leads').select('fields').executeTakeFirstOrThrow();
       expect(JSON.parse(lead.fields)).toEqual({ first_name: 'Ann', email: 'ann@x.com', roof_type: 'tile' });
     });

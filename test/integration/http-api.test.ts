@@ -45,13 +45,13 @@ for (const dialect of DIALECTS) {
 
     beforeAll(async () => {
       t = await createTestStore(dialect, { LEADPORT_ADMIN_EMAIL: 'admin@example.com', LEADPORT_ADMIN_PASSWORD: 'correct-horse', LEADPORT_AUTH_FAILURES_PER_MINUTE: '10000' });
-      await applyFlow(t.store, solar);
-      await applyFlow(t.store, roofing);
-      await ensureFirstAdmin(t.store, t.config);
-      tokens.admin = (await createApiKey(t.store, { kind: 'admin' })).key;
-      tokens.sourceA = (await createApiKey(t.store, { kind: 'source', sourceId: 'acme-media' })).key;
-      tokens.sourceB = (await createApiKey(t.store, { kind: 'source', sourceId: 'other-media' })).key;
-      tokens.session = (await login(t.store, 'admin@example.com', 'correct-horse')).token;
+      await applyFlow(t.store.db, solar);
+      await applyFlow(t.store.db, roofing);
+      await ensureFirstAdmin(t.store.db, t.config);
+      tokens.admin = (await createApiKey(t.store.db, { kind: 'admin' })).key;
+      tokens.sourceA = (await createApiKey(t.store.db, { kind: 'source', sourceId: 'acme-media' })).key;
+      tokens.sourceB = (await createApiKey(t.store.db, { kind: 'source', sourceId: 'other-media' })).key;
+      tokens.session = (await login(t.store.db, 'admin@example.com', 'correct-horse')).token;
       importId = (await runImport(t.store, t.config, { file: exampleCsv, flowId: 'solar', sourceId: 'acme-media' })).importId;
       app = await createApp({ config: t.config, store: t.store });
     });
@@ -142,8 +142,9 @@ for (const dialect of DIALECTS) {
         const source = await api('POST', '/flows/roofing/sources/acme-media/submit', { token: tokens.sourceA, body: {} });
         expect(source).toMatchObject({ status: 404, json: { error: { code: 'source_not_found' } } });
       });
-      it('is a 503 the client may retry when storage is busy, and leaks no internals', async () => {
-        if (dialect !== 'sqlite') return;
+      // SQLite's busy database; PostgreSQL's transient errors (connections ended under load) are checked in
+      // postgres-faults.test.ts.
+      it.runIf(dialect === 'sqlite')('is a 503 the client may retry when storage is busy, and leaks no internals', async () => {
         await sql`pragma busy_timeout = 50`.execute(t.store.db);
         const blocker = new Database(t.url.slice('sqlite:'.length));
         blocker.exec('begin immediate');
@@ -165,7 +166,7 @@ for (const dialect of DIALECTS) {
         expect(await submit({}, '')).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
         expect(await submit({}, tokens.wrong)).toMatchObject({ status: 401, json: { error: { code: 'unauthorized' } } });
         expect((await api('GET', '/api/leads', { headers: { authorization: 'Basic abc' } })).status).toBe(401);
-        const key = await createApiKey(t.store, { kind: 'source', sourceId: 'acme-media' });
+        const key = await createApiKey(t.store.db, { kind: 'source', sourceId: 'acme-media' });
         expect((await api('GET', '/api/leads', { token: key.key })).status).toBe(200);
         expect((await api('DELETE', `/api/keys/${key.id}`, { token: tokens.admin })).status).toBe(204);
         expect((await api('GET', '/api/leads', { token: key.key })).status).toBe(401);
@@ -227,7 +228,7 @@ for (const dialect of DIALECTS) {
         const ofA = (await submit({ first_name: 'Secret', email: 'secret-a@example.com', state: 'TX' })).json.lead.id as string;
         await api('POST', '/flows/roofing/sources/other-media/submit', { token: tokens.sourceB, body: { first_name: 'Bee', email: 'bee@example.com', state: 'TX' } });
         const leadsB = await api('GET', '/api/leads?limit=500', { token: tokens.sourceB });
-        expect(leadsB.json.items.length).toBeGreaterThan(0);
+        expect(leadsB.json.items.map((item: { fields: { email?: string } }) => item.fields?.email)).toEqual(['bee@example.com']);
         expect(leadsB.json.items.every((item: { sourceId: string }) => item.sourceId === 'other-media')).toBe(true);
         expect(leadsB.body).not.toContain('secret-a@example.com');
         const asked = await api('GET', '/api/leads?sourceId=acme-media', { token: tokens.sourceB });
@@ -248,7 +249,7 @@ for (const dialect of DIALECTS) {
         await t.store.db.insertInto('idempotency_keys').values({ scope: 's', key: 'old', request_hash: 'h', status: 'done', response: '{}', created_at: old }).execute();
         await t.store.db.insertInto('idempotency_keys').values({ scope: 's', key: 'fresh', request_hash: 'h', status: 'done', response: '{}', created_at: new Date().toISOString() }).execute();
         await t.store.db.insertInto('sessions').values({ token_hash: 'expired', user_id: 'u', created_at: old, expires_at: old }).execute();
-        expect(await pruneExpired(t.store)).toBeGreaterThanOrEqual(2);
+        expect(await pruneExpired(t.store.db)).toBe(2);
         const keys = await t.store.db.selectFrom('idempotency_keys').select('key').where('scope', '=', 's').execute();
         expect(keys).toEqual([{ key: 'fresh' }]);
         expect(await t.store.db.selectFrom('sessions').select('token_hash').where('token_hash', '=', 'expired').execute()).toEqual([]);
@@ -314,7 +315,7 @@ for (const dialect of DIALECTS) {
     describe('leads view, report and docs', () => {
       it('lists submissions with filters, text search and pages', async () => {
         const failures = await api('GET', '/api/leads?outcome=failure&flowId=solar', { token: tokens.admin });
-        expect(failures.json.items.length).toBeGreaterThan(0);
+        expect(failures.json.items).toHaveLength(30);
         expect(failures.json.items.every((item: { outcome: string }) => item.outcome === 'failure')).toBe(true);
         // What was sent is shown for submissions that stored nothing: a real-time one's values by field, an
         // import row's cells by the file's headers.
@@ -333,7 +334,8 @@ for (const dialect of DIALECTS) {
       });
       it('reports counts by flow, source, outcome and reason', async () => {
         const report = await api('GET', '/api/events?flowId=solar', { token: tokens.admin });
-        expect(report.json.totals.success).toBeGreaterThan(0);
+        // The busy-storage test (SQLite only) stores one more lead.
+        expect(report.json.totals).toEqual({ success: dialect === 'sqlite' ? 21 : 20, failure: 30, error: 0 });
         expect(report.json.rows).toContainEqual({ flowId: 'solar', sourceId: 'acme-media', outcome: 'failure', reason: 'duplicate', count: expect.any(Number) });
         const sum = report.json.rows.reduce((total: number, row: { count: number }) => total + row.count, 0);
         expect(sum).toBe(report.json.totals.success + report.json.totals.failure + report.json.totals.error);

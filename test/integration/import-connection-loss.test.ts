@@ -16,7 +16,7 @@ describe.skipIf(!DIALECTS.includes('postgres'))('an import that loses its Postgr
   beforeEach(async () => {
     t = await createTestStore('postgres');
     dir = tempDir();
-    await applyFlow(t.store, example);
+    await applyFlow(t.store.db, example);
     // Connected beforehand, so terminating takes one round trip and lands while the next batch is written.
     admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
     await admin.connect();

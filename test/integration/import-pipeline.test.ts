@@ -31,7 +31,7 @@ async function exportedLeads(t: TestStore, flowId = 'solar') {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await exportLeadsJsonLines(t.store, { flowId }, out);
+  await exportLeadsJsonLines(t.store.db, { flowId }, out);
   return Buffer.concat(chunks)
     .toString('utf8')
     .split('\n')
@@ -43,7 +43,7 @@ async function failedCsv(t: TestStore, importId: string): Promise<string> {
   const out = new PassThrough();
   const chunks: Buffer[] = [];
   out.on('data', (chunk: Buffer) => chunks.push(chunk));
-  await writeFailedRecords(t.store, importId, out);
+  await writeFailedRecords(t.store.db, importId, out);
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -62,14 +62,14 @@ for (const dialect of DIALECTS) {
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const flowWith = (duplicates: FlowDefinition['duplicates']) => applyFlow(t.store, { ...example, duplicates });
+    const flowWith = (duplicates: FlowDefinition['duplicates']) => applyFlow(t.store.db, { ...example, duplicates });
     const importFile = (file: string, extra: { dryRun?: boolean; sourceId?: string; flowId?: string } = {}) =>
       runImport(t.store, t.config, { file, flowId: extra.flowId ?? 'solar', sourceId: extra.sourceId ?? 'acme-media', dryRun: extra.dryRun ?? false });
 
     it('applies a flow once: the same file again changes nothing, a changed one updates it', async () => {
-      expect((await applyFlow(t.store, example)).result).toBe('created');
-      expect((await applyFlow(t.store, example)).result).toBe('unchanged');
-      expect((await applyFlow(t.store, { ...example, name: 'Solar 2' })).result).toBe('updated');
+      expect((await applyFlow(t.store.db, example)).result).toBe('created');
+      expect((await applyFlow(t.store.db, example)).result).toBe('unchanged');
+      expect((await applyFlow(t.store.db, { ...example, name: 'Solar 2' })).result).toBe('updated');
       const fields = await t.store.db.selectFrom('fields').select(['name', 'type', 'required']).where('flow_id', '=', 'solar').orderBy('position').execute();
       expect(fields.map((f) => f.name)).toEqual(['first_name', 'last_name', 'email', 'phone_1', 'state', 'postal_code', 'roof_type']);
       const links = await t.store.db.selectFrom('flow_sources').selectAll().execute();
@@ -77,10 +77,10 @@ for (const dialect of DIALECTS) {
     });
 
     it('imports the example file: every row gets an outcome, a reason and a lead id', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       const summary = await importFile(exampleCsv);
       expect(summary).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, updated: 0, failed: 5, duplicates: 1 });
-      const view = await listLeads(t.store, ADMIN, { limit: 50 });
+      const view = await listLeads(t.store.db, ADMIN, { limit: 50 });
       const submissions = view.items.filter((item) => item.importId === summary.importId).sort((a, b) => (a.rowNumber ?? 0) - (b.rowNumber ?? 0));
       expect(submissions.map((item) => [item.rowNumber, item.outcome, item.action, item.reason])).toEqual([
         [2, 'success', 'created', null],
@@ -106,7 +106,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a second import of the same file finds every accepted lead a duplicate of the first', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       await importFile(exampleCsv);
       const again = await importFile(exampleCsv);
       expect(again).toMatchObject({ total: 9, created: 0, failed: 9, duplicates: 5 });
@@ -114,7 +114,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('a dry run reports the same counts and stores nothing', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       const dry = await importFile(exampleCsv, { dryRun: true });
       expect(dry).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, failed: 5, duplicates: 1 });
       expect(await t.store.db.selectFrom('leads').select('id').execute()).toEqual([]);
@@ -155,6 +155,17 @@ for (const dialect of DIALECTS) {
       expect((await exportedLeads(t))[0]?.fields).toMatchObject({ first_name: 'Ann', phone_1: '+15125550101', state: 'TX' });
     });
 
+    it('updates several stored leads of one batch in one statement, each with its own fields', async () => {
+      await flowWith({ keys: ['email'], action: 'update' });
+      await importFile(writeCsv(dir, 'a.csv', [HEADER, 'Ann,ann@x.com,,TX', 'Bob,bob@x.com,,TX', 'Cy,cy@x.com,,TX']));
+      const second = writeCsv(dir, 'b.csv', [HEADER, 'Annie,ann@x.com,512-555-0101,CA', 'Cyrus,cy@x.com,,AZ', 'Ann B,ann@x.com,,CA']);
+      expect(await importFile(second)).toMatchObject({ created: 0, updated: 3, duplicates: 3 });
+      const byEmail = new Map((await exportedLeads(t)).map((lead) => [lead.fields.email, lead.fields]));
+      expect(byEmail.get('ann@x.com')).toMatchObject({ first_name: 'Ann B', phone_1: '+15125550101', state: 'CA' });
+      expect(byEmail.get('bob@x.com')).toMatchObject({ first_name: 'Bob', state: 'TX' });
+      expect(byEmail.get('cy@x.com')).toMatchObject({ first_name: 'Cyrus', state: 'AZ' });
+    });
+
     it('a lead older than the look-back window is not a duplicate', async () => {
       await flowWith({ keys: ['email'], windowDays: 30, action: 'reject' });
       await importFile(writeCsv(dir, 'a.csv', [HEADER, 'Ann,ann@x.com,,TX']));
@@ -172,17 +183,17 @@ for (const dialect of DIALECTS) {
 
     it('account scope finds duplicates across flows', async () => {
       await flowWith({ keys: ['email'], action: 'reject', scope: 'account' });
-      await applyFlow(t.store, { ...example, id: 'roofing', duplicates: { keys: ['email'], action: 'reject', scope: 'account' } });
+      await applyFlow(t.store.db, { ...example, id: 'roofing', duplicates: { keys: ['email'], action: 'reject', scope: 'account' } });
       await importFile(writeCsv(dir, 'a.csv', [HEADER, 'Ann,ann@x.com,,TX']));
       expect(await importFile(writeCsv(dir, 'b.csv', [HEADER, 'Ann,ann@x.com,,TX']), { flowId: 'roofing' })).toMatchObject({ created: 0, duplicates: 1 });
     });
 
     it('re-imports a corrected failed-records file with the template of the original, leaving the added columns unmapped', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       const original = writeCsv(dir, 'vendor.csv', ['Given,Mail,Tel,Region', 'Ann,ann@x.com,512-555-0101,TX', 'Bob,bob@x.com,512-555-0102,NY']);
       const opened = await openTabularFile(original, { maxBytes: 1024 * 1024 });
       opened.close();
-      await saveTemplate(t.store, 'solar', 'Vendor', ['first_name', 'email', 'phone_1', 'state'].map((field, index) => ({ index, header: opened.headers[index] ?? '', field, confidence: 1 })));
+      await saveTemplate(t.store.db, 'solar', 'Vendor', ['first_name', 'email', 'phone_1', 'state'].map((field, index) => ({ index, header: opened.headers[index] ?? '', field, confidence: 1 })));
       const first = await importFile(original);
       expect(first).toMatchObject({ created: 1, failed: 1 });
       const corrected = path.join(dir, 'corrected.csv');
@@ -203,7 +214,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('ragged rows are per-row errors and appear in the failed-records file with formula cells neutralised', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       const file = writeCsv(dir, 'ragged.csv', [HEADER, 'Ann,ann@x.com,512-555-0101,TX', 'Bob,bob@x.com', 'Cy,cy@x.com,512-555-0102,TX,extra', '=HYPERLINK("http://evil"),dee@x.com,+1 512 555 0103,NY']);
       const summary = await importFile(file);
       expect(summary).toMatchObject({ total: 4, created: 1, failed: 3 });
@@ -240,7 +251,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('finishes an import only from a state that allows it', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       const summary = await importFile(exampleCsv);
       await expect(finishImport(t.store.db, summary.importId, 'failed', { finishedAt: new Date().toISOString(), durationMs: 1 })).rejects.toThrow(
         `import ${summary.importId} is completed_with_errors and cannot become failed`,
@@ -249,7 +260,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('refuses unknown flows and sources, missing files and unmapped required fields before storing anything', async () => {
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
       await expect(importFile(exampleCsv, { flowId: 'nope' })).rejects.toThrow('unknown flow "nope"');
       await expect(importFile(exampleCsv, { sourceId: 'nope' })).rejects.toThrow('source "nope" is not attached to flow "solar" (its sources: acme-media)');
       await expect(importFile(path.join(dir, 'missing.csv'))).rejects.toThrow('missing.csv: no such file');

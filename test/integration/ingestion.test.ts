@@ -35,7 +35,7 @@ for (const dialect of DIALECTS) {
     beforeEach(async () => {
       t = await createTestStore(dialect);
       dir = tempDir();
-      await applyFlow(t.store, flow);
+      await applyFlow(t.store.db, flow);
     });
     afterEach(async () => {
       await t.destroy();
@@ -101,7 +101,7 @@ for (const dialect of DIALECTS) {
     });
 
     it('previews detection, mapping with confidence, sample checks and the first rows', async () => {
-      const preview = await previewFile(t.store, t.config, { file: path.join(fixtures, 'excel-damage.csv'), flowId: 'leads' });
+      const preview = await previewFile(t.store.db, t.config, { file: path.join(fixtures, 'excel-damage.csv'), flowId: 'leads' });
       expect(preview).toMatchObject({ format: 'csv', encoding: 'utf-8', delimiter: ',', hasHeader: true, sheets: [], problems: [], template: null });
       expect(preview.columns.map((c) => [c.header, c.field])).toEqual([
         ['Email', 'email'],
@@ -118,7 +118,7 @@ for (const dialect of DIALECTS) {
     it('reports mapping problems in the preview and refuses them on import', async () => {
       const file = path.join(dir, 'twice.csv');
       fs.writeFileSync(file, 'Email,Mail\na@x.com,b@x.com\n');
-      const preview = await previewFile(t.store, t.config, { file, flowId: 'leads', mapping: { Mail: 'email' } });
+      const preview = await previewFile(t.store.db, t.config, { file, flowId: 'leads', mapping: { Mail: 'email' } });
       expect(preview.problems).toEqual(['columns "Email" and "Mail" are both mapped to email']);
       await expect(runImport(t.store, t.config, { file, flowId: 'leads', sourceId: 'vendor', mapping: { Mail: 'email' } })).rejects.toThrow(
         'twice.csv: columns "Email" and "Mail" are both mapped to email',
@@ -131,14 +131,14 @@ for (const dialect of DIALECTS) {
       const file = path.join(dir, 'vendor.csv');
       fs.writeFileSync(file, 'Contact,Remarks,Misc\na@x.com,hello,zzz\n');
       const tabular = await openTabularFile(file, { maxBytes: 1e6 });
-      const plan = await planMapping(t.store, tabular, await requireFlow(t.store, 'leads'), { overrides: { Contact: 'email', Remarks: 'notes' } });
+      const plan = await planMapping(t.store.db, tabular, await requireFlow(t.store.db, 'leads'), { overrides: { Contact: 'email', Remarks: 'notes' } });
       tabular.close();
-      const saved = await saveTemplate(t.store, 'leads', 'Vendor export', plan.columns);
+      const saved = await saveTemplate(t.store.db, 'leads', 'Vendor export', plan.columns);
       expect(saved.mapping).toEqual({ Contact: 'email', Remarks: 'notes', Misc: null });
 
       const next = path.join(dir, 'vendor-next.csv');
       fs.writeFileSync(next, 'contact,REMARKS,misc\nb@x.com,again,q\n');
-      const suggested = await previewFile(t.store, t.config, { file: next, flowId: 'leads' });
+      const suggested = await previewFile(t.store.db, t.config, { file: next, flowId: 'leads' });
       expect(suggested.template).toEqual({ id: saved.id, name: 'Vendor export', how: 'fingerprint' });
 
       const renamed = path.join(dir, 'vendor-renamed.csv');

@@ -38,8 +38,8 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
 
   beforeAll(async () => {
     t = await createTestStore('postgres', { LEADPORT_AUTH_FAILURES_PER_MINUTE: '10000' });
-    await applyFlow(t.store, flow);
-    key = (await createApiKey(t.store, { kind: 'source', sourceId: 'web' })).key;
+    await applyFlow(t.store.db, flow);
+    key = (await createApiKey(t.store.db, { kind: 'source', sourceId: 'web' })).key;
     app = await createApp({ config: t.config, store: t.store });
     await app.listen({ host: '127.0.0.1', port: 0 });
   });

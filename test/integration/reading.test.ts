@@ -32,14 +32,14 @@ for (const dialect of DIALECTS) {
     beforeEach(async () => {
       t = await createTestStore(dialect);
       dir = tempDir();
-      await applyFlow(t.store, flow);
+      await applyFlow(t.store.db, flow);
     });
     afterEach(async () => {
       await t.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     });
 
-    const preview = (file: string, read = {}) => previewFile(t.store, t.config, { file: path.join(fixtures, file), flowId: 'contacts', read });
+    const preview = (file: string, read = {}) => previewFile(t.store.db, t.config, { file: path.join(fixtures, file), flowId: 'contacts', read });
     const dryRun = (file: string, read = {}) => runImport(t.store, t.config, { file: path.join(fixtures, file), flowId: 'contacts', sourceId: 'vendor', dryRun: true, read });
     const imported = async (file: string, read = {}) => {
       const summary = await runImport(t.store, t.config, { file: path.join(fixtures, file), flowId: 'contacts', sourceId: 'vendor', read });
@@ -86,7 +86,7 @@ for (const dialect of DIALECTS) {
       expect((await dryRun('no-final-newline.csv')).total).toBe(3);
       const single = path.join(dir, 'single.csv');
       fs.writeFileSync(single, Buffer.from('Name,Email\nDr\xfczen,druzen@example.com', 'latin1'));
-      const one = await previewFile(t.store, t.config, { file: single, flowId: 'contacts' });
+      const one = await previewFile(t.store.db, t.config, { file: single, flowId: 'contacts' });
       expect(one.sampleRows).toEqual([['Drüzen', 'druzen@example.com']]);
     });
 

@@ -60,7 +60,7 @@ describe('real-world exports in ../shared/realworld: preview and dry-run import'
     t = await createTestStore('sqlite');
     // Every standard field, none required and no acceptance rules or duplicate policy: every row a file
     // holds must come out as a lead, so a failed row is a row read wrong.
-    await applyFlow(t.store, { id: 'generic', name: 'Generic', fields: STANDARD_FIELDS.map((field) => ({ name: field.name })), sources: [{ id: 'realworld' }] });
+    await applyFlow(t.store.db, { id: 'generic', name: 'Generic', fields: STANDARD_FIELDS.map((field) => ({ name: field.name })), sources: [{ id: 'realworld' }] });
   });
   afterAll(async () => {
     await t?.destroy();
@@ -73,7 +73,7 @@ describe('real-world exports in ../shared/realworld: preview and dry-run import'
   for (const name of files) {
     it(`${name}: every row read, none failed, the preview agreeing with the import`, async () => {
       const file = path.join(folder, name);
-      const preview = await previewFile(t.store, t.config, { file, flowId: 'generic', rows: SAMPLE_ROWS });
+      const preview = await previewFile(t.store.db, t.config, { file, flowId: 'generic', rows: SAMPLE_ROWS });
       expect(preview.problems).toEqual([]);
       const summary = await runImport(t.store, t.config, { file, flowId: 'generic', sourceId: 'realworld', dryRun: true });
       expect(summary.total).toBe(DATA_ROWS[name]);

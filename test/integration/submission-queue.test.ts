@@ -14,13 +14,13 @@ for (const dialect of DIALECTS) {
     let t: TestStore;
     beforeAll(async () => {
       t = await createTestStore(dialect);
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
     });
     afterAll(() => t.destroy());
 
     it('fails only the submission at fault when a grouped write fails, and stores the others once', async () => {
       const queue = new SubmissionQueue(t.store);
-      const flow = compileFlow(await requireFlow(t.store, 'solar'));
+      const flow = compileFlow(await requireFlow(t.store.db, 'solar'));
       const context = { flow, sourceId: 'acme-media', importId: null };
       const submissions = Array.from({ length: 10 }, (_, i) => {
         const raw = { first_name: 'G', email: `grouped${i}@example.com`, state: 'TX' };

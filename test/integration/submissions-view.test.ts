@@ -25,12 +25,12 @@ for (const dialect of DIALECTS) {
     let t: TestStore;
     beforeEach(async () => {
       t = await createTestStore(dialect);
-      await applyFlow(t.store, example);
+      await applyFlow(t.store.db, example);
     });
     afterEach(() => t.destroy());
 
     const submitRealTime = async (email: string, state: string) => {
-      const flow = compileFlow(await requireFlow(t.store, 'solar'));
+      const flow = compileFlow(await requireFlow(t.store.db, 'solar'));
       const raw = { first_name: 'Rita', email, state };
       const plan = await storeBatch(t.store, { flow, sourceId: 'acme-media', importId: null }, [evaluatedSubmission(null, raw, flow.evaluate(raw, 'acme-media'), 7)]);
       return plan.results[0];
@@ -44,7 +44,7 @@ for (const dialect of DIALECTS) {
       let before: string | undefined;
       const pages: string[][] = [];
       do {
-        const page = await listLeads(t.store, ADMIN, { limit: 2, ...(before ? { before } : {}) });
+        const page = await listLeads(t.store.db, ADMIN, { limit: 2, ...(before ? { before } : {}) });
         pages.push(page.items.map((item) => item.submittedAt));
         seen.push(...page.items.map((item) => `${item.importId ? `row ${item.rowNumber}` : 'real-time'} ${item.outcome}`));
         before = page.next ?? undefined;
@@ -55,21 +55,21 @@ for (const dialect of DIALECTS) {
       expect(seen.filter((entry) => entry.endsWith('success'))).toHaveLength(5);
       const times = pages.flat();
       expect([...times].sort().reverse()).toEqual(times);
-      const created = await listLeads(t.store, ADMIN, { limit: 50, outcome: 'success', q: 'PAT.OBRIEN' });
+      const created = await listLeads(t.store.db, ADMIN, { limit: 50, outcome: 'success', q: 'PAT.OBRIEN' });
       expect(created.items.map((item) => [item.importId, item.rowNumber, item.action, item.fields?.email])).toEqual([[summary.importId, 9, 'created', 'pat.obrien@example.com']]);
-      expect((await listLeads(t.store, ADMIN, { limit: 50, outcome: 'failure' })).items.every((item) => item.outcome === 'failure')).toBe(true);
+      expect((await listLeads(t.store.db, ADMIN, { limit: 50, outcome: 'failure' })).items.every((item) => item.outcome === 'failure')).toBe(true);
     });
 
     it('counts created import rows in the report and shows them as the lead’s creation event', async () => {
       await submitRealTime('rt@example.com', 'TX');
       const summary = await runImport(t.store, t.config, { file: exampleCsv, flowId: 'solar', sourceId: 'acme-media' });
-      const report = await eventReport(t.store, ADMIN, { flowId: 'solar' });
+      const report = await eventReport(t.store.db, ADMIN, { flowId: 'solar' });
       expect(report.totals).toEqual({ success: 5, failure: 5, error: 0 });
       expect(report.rows).toContainEqual({ flowId: 'solar', sourceId: 'acme-media', outcome: 'success', reason: null, count: 5 });
-      expect((await eventReport(t.store, ADMIN, { from: new Date(Date.now() + 60_000).toISOString() })).totals).toEqual({ success: 0, failure: 0, error: 0 });
+      expect((await eventReport(t.store.db, ADMIN, { from: new Date(Date.now() + 60_000).toISOString() })).totals).toEqual({ success: 0, failure: 0, error: 0 });
 
-      const row = (await listLeads(t.store, ADMIN, { limit: 50, q: 'sofia' })).items[0];
-      const lead = await getLead(t.store, ADMIN, row?.id ?? '');
+      const row = (await listLeads(t.store.db, ADMIN, { limit: 50, q: 'sofia' })).items[0];
+      const lead = await getLead(t.store.db, ADMIN, row?.id ?? '');
       expect(lead).toMatchObject({ stored: true, importId: summary.importId, rowNumber: 10 });
       expect(lead.events).toEqual([{ outcome: 'success', action: 'created', reason: null, importId: summary.importId, rowNumber: 10, durationUs: expect.any(Number), createdAt: lead.createdAt }]);
     });

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AuthThrottle } from '../../auth/throttle.js';
 import type { Config } from '../../config.js';
 import type { Store } from '../../db/database.js';
@@ -14,3 +15,6 @@ export interface RouteDeps {
   /** The base of the URLs the API shows (LEADPORT_PUBLIC_URL or the listen address), never the Host header. */
   readonly publicUrl: () => string;
 }
+
+/** The response of a route that answers 204: no body (OpenAPI shows no content). */
+export const noContentSchema = z.undefined();

@@ -25,7 +25,7 @@ export function submitRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
       async (request, reply) => {
         const principal = requireSourceOrAdmin(request, request.params.sourceId);
         const key = request.headers['idempotency-key'];
-        const result = await submitLead(deps.store, deps.flows, deps.submissions, {
+        const result = await submitLead(deps.store.db, deps.flows, deps.submissions, {
           flowId: request.params.flowId,
           sourceId: request.params.sourceId,
           body: request.body,
