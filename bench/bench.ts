@@ -34,7 +34,9 @@ function parseArgs(argv: string[]): Options {
   };
   const rows = Number(value('--rows') ?? 100_000);
   if (!Number.isInteger(rows) || rows < 1) throw new Error('--rows must be a positive whole number');
-  const postgres = argv.includes('--no-postgres') ? null : (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+  const postgres = argv.includes('--no-postgres')
+    ? null
+    : (process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
   return {
     rows,
     xlsxRows: Number(value('--xlsx-rows') ?? Math.min(rows, 100_000)),
@@ -84,13 +86,27 @@ async function bareCase(name: string, csv: string, dir: string): Promise<CaseRes
 async function floorCase(rows: number, dir: string): Promise<CaseResult> {
   const { stdout, peakRssMb } = await measured([floorScript, String(rows), `sqlite:${path.join(dir, 'floor.db')}`]);
   const result = JSON.parse(stdout) as { rows: number; ms: number };
-  return { name: "storage floor: Leadport's rows, no pipeline (SQLite)", rows: result.rows, seconds: result.ms / 1000, rowsPerSecond: result.rows / (result.ms / 1000), peakRssMb, note: 'lead + duplicate key per row' };
+  return {
+    name: "storage floor: Leadport's rows, no pipeline (SQLite)",
+    rows: result.rows,
+    seconds: result.ms / 1000,
+    rowsPerSecond: result.rows / (result.ms / 1000),
+    peakRssMb,
+    note: 'lead + duplicate key per row',
+  };
 }
 
 async function evaluateCase(name: string, csv: string): Promise<CaseResult> {
   const { stdout, peakRssMb } = await measured([evaluateScript, csv]);
   const result = JSON.parse(stdout) as { rows: number; ms: number };
-  return { name, rows: result.rows, seconds: result.ms / 1000, rowsPerSecond: result.rows / (result.ms / 1000), peakRssMb, note: 'mapping, normalisation, criteria, keys, JSON' };
+  return {
+    name,
+    rows: result.rows,
+    seconds: result.ms / 1000,
+    rowsPerSecond: result.rows / (result.ms / 1000),
+    peakRssMb,
+    note: 'mapping, normalisation, criteria, keys, JSON',
+  };
 }
 
 async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
@@ -103,8 +119,17 @@ async function importCase(name: string, file: string, databaseUrl: string, extra
   } finally {
     await store.close();
   }
-  const { stdout, peakRssMb } = await measured([bin, 'import', file, '--flow', 'bench', '--source', 'bench-source', '--json', ...extra], env);
-  const summary = JSON.parse(stdout) as { total: number; created: number; failed: number; duplicates: number; durationMs: number };
+  const { stdout, peakRssMb } = await measured(
+    [bin, 'import', file, '--flow', 'bench', '--source', 'bench-source', '--json', ...extra],
+    env,
+  );
+  const summary = JSON.parse(stdout) as {
+    total: number;
+    created: number;
+    failed: number;
+    duplicates: number;
+    durationMs: number;
+  };
   return {
     name,
     rows: summary.total,
@@ -148,7 +173,14 @@ async function previewCase(dir: string, megabytes: number): Promise<CaseResult> 
     const preview = await previewFile(store.db, config, { file: csv, flowId: 'bench' });
     const seconds = (performance.now() - started) / 1000;
     const size = fs.statSync(csv).size / 1024 / 1024;
-    return { name: `preview of a ${size.toFixed(0)} MB CSV`, rows: preview.sampleRows.length, seconds, rowsPerSecond: Number.NaN, peakRssMb: null, note: 'detection, mapping, first rows' };
+    return {
+      name: `preview of a ${size.toFixed(0)} MB CSV`,
+      rows: preview.sampleRows.length,
+      seconds,
+      rowsPerSecond: Number.NaN,
+      peakRssMb: null,
+      note: 'detection, mapping, first rows',
+    };
   } finally {
     await store.close();
   }
@@ -188,29 +220,48 @@ async function main(): Promise<void> {
     const onFriendly = async (result: Promise<CaseResult>) => ({ ...(await result), data: 'friendly' as const });
     process.stderr.write('bare limit...\n');
     const bare = await bareCase('bare: papaparse + prepared INSERT (SQLite)', csv, dir);
-    const friendlyBare = await onFriendly(bareCase('bare, friendly file: papaparse + prepared INSERT (SQLite)', friendlyCsv, dir));
+    const friendlyBare = await onFriendly(
+      bareCase('bare, friendly file: papaparse + prepared INSERT (SQLite)', friendlyCsv, dir),
+    );
     results.push(bare, friendlyBare);
     process.stderr.write('storage floor...\n');
     results.push(await floorCase(options.rows, dir));
     process.stderr.write('pipeline only...\n');
     results.push(await evaluateCase('pipeline only: read + evaluate, no storage (one thread)', csv));
-    results.push(await onFriendly(evaluateCase('pipeline only, friendly file: read + evaluate, no storage (one thread)', friendlyCsv)));
+    results.push(
+      await onFriendly(
+        evaluateCase('pipeline only, friendly file: read + evaluate, no storage (one thread)', friendlyCsv),
+      ),
+    );
     process.stderr.write('leadport import on SQLite...\n');
     results.push(await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`));
-    results.push(await onFriendly(importCase('leadport import, friendly file (SQLite)', friendlyCsv, `sqlite:${path.join(dir, 'leadport-friendly.db')}`)));
+    results.push(
+      await onFriendly(
+        importCase(
+          'leadport import, friendly file (SQLite)',
+          friendlyCsv,
+          `sqlite:${path.join(dir, 'leadport-friendly.db')}`,
+        ),
+      ),
+    );
     if (options.postgres) {
       process.stderr.write('leadport import on PostgreSQL...\n');
-      const pgResult = await withPostgresDatabase(options.postgres, (url) => importCase('leadport import (PostgreSQL)', csv, url));
+      const pgResult = await withPostgresDatabase(options.postgres, (url) =>
+        importCase('leadport import (PostgreSQL)', csv, url),
+      );
       if (pgResult) results.push(pgResult);
       else process.stderr.write('PostgreSQL is not reachable: skipped\n');
     }
     process.stderr.write('leadport import of the XLSX on SQLite...\n');
-    results.push(await importCase('leadport import XLSX (SQLite)', xlsx, `sqlite:${path.join(dir, 'leadport-xlsx.db')}`));
+    results.push(
+      await importCase('leadport import XLSX (SQLite)', xlsx, `sqlite:${path.join(dir, 'leadport-xlsx.db')}`),
+    );
     process.stderr.write('preview...\n');
     results.push(await previewCase(dir, options.previewMb));
     for (const result of results) {
       result.data ??= 'realistic';
-      if (!Number.isNaN(result.rowsPerSecond)) result.ratioToBare = result.rowsPerSecond / (result.data === 'friendly' ? friendlyBare : bare).rowsPerSecond;
+      if (!Number.isNaN(result.rowsPerSecond))
+        result.ratioToBare = result.rowsPerSecond / (result.data === 'friendly' ? friendlyBare : bare).rowsPerSecond;
     }
     const report = {
       date: new Date().toISOString(),
@@ -221,7 +272,10 @@ async function main(): Promise<void> {
       results,
     };
     if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
-    else process.stdout.write(`${table(results)}\n\nratio = rows/s of the case / rows/s of the bare limit over the same file, measured in this run\n`);
+    else
+      process.stdout.write(
+        `${table(results)}\n\nratio = rows/s of the case / rows/s of the bare limit over the same file, measured in this run\n`,
+      );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -15,7 +15,18 @@ async function evaluateOnly(file: string): Promise<void> {
   const tabular = await openTabularFile(file, { maxBytes: Number.MAX_SAFE_INTEGER });
   const targets = suggestMapping(tabular.headers, flow.fields).map((column) => column.field);
   let rows = 0;
-  const input = { file, displayName: tabular.fileName, maxBytes: Number.MAX_SAFE_INTEGER, settings: tabular.settings, headers: tabular.headers, targets, flow, hints: {}, sourceId: 'bench-source', batchSize: 1000 };
+  const input = {
+    file,
+    displayName: tabular.fileName,
+    maxBytes: Number.MAX_SAFE_INTEGER,
+    settings: tabular.settings,
+    headers: tabular.headers,
+    targets,
+    flow,
+    hints: {},
+    sourceId: 'bench-source',
+    batchSize: 1000,
+  };
   for await (const batch of evaluateBatches(tabular, input)) rows += batch.submissions.length;
   const ms = performance.now() - started;
   process.stdout.write(`${JSON.stringify({ rows, ms })}\n`);

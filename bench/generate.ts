@@ -7,13 +7,63 @@ import { realisticLeadRow } from './realistic-leads.js';
 /** The columns of a generated lead file, as a vendor would export them. */
 export const BENCH_HEADERS = ['First Name', 'Last Name', 'Email', 'Phone', 'State', 'Zip', 'Notes'] as const;
 
-const FIRST = ['Maria', 'James', 'Aiko', 'Linh', 'Robert', 'Chen', 'Sofia', 'Pat', 'José', 'Zoë', 'Ahmed', 'Olga', 'Kwame', 'Priya', 'Lucas', 'Emma', 'Noah', 'Ava', 'Liam', 'Mia'];
-const LAST = ['Garcia', 'Smith', 'Tanaka', 'Nguyen', 'Johnson', 'Wei', 'Rossi', "O'Brien", 'Müller', 'Núñez', 'Khan', 'Ivanova', 'Mensah', 'Patel', 'Silva', 'Brown', 'Davis', 'Lee', 'Martin', 'Clark'];
+const FIRST = [
+  'Maria',
+  'James',
+  'Aiko',
+  'Linh',
+  'Robert',
+  'Chen',
+  'Sofia',
+  'Pat',
+  'José',
+  'Zoë',
+  'Ahmed',
+  'Olga',
+  'Kwame',
+  'Priya',
+  'Lucas',
+  'Emma',
+  'Noah',
+  'Ava',
+  'Liam',
+  'Mia',
+];
+const LAST = [
+  'Garcia',
+  'Smith',
+  'Tanaka',
+  'Nguyen',
+  'Johnson',
+  'Wei',
+  'Rossi',
+  "O'Brien",
+  'Müller',
+  'Núñez',
+  'Khan',
+  'Ivanova',
+  'Mensah',
+  'Patel',
+  'Silva',
+  'Brown',
+  'Davis',
+  'Lee',
+  'Martin',
+  'Clark',
+];
 const DOMAINS = ['gmail.com', 'yahoo.com', 'outlook.com', 'example.com', 'acme.io', 'mail.co'];
 // Mostly states the bench flow accepts, some it refuses.
 const STATES = ['TX', 'CA', 'AZ', 'Texas', 'California', 'az', 'TX', 'CA', 'NY', 'FL'];
 const AREA = ['512', '737', '213', '415', '602', '480', '214', '713', '305', '212'];
-const NOTES = ['Call after 5pm', 'Interested in solar, wants a quote', 'Said "maybe" on the phone', 'Roof: tile, south-facing\nSecond line of notes', '', 'Referred by a neighbour, prefers email', ''];
+const NOTES = [
+  'Call after 5pm',
+  'Interested in solar, wants a quote',
+  'Said "maybe" on the phone',
+  'Roof: tile, south-facing\nSecond line of notes',
+  '',
+  'Referred by a neighbour, prefers email',
+  '',
+];
 
 /**
  * Which values a generated file holds. `realistic` (realistic-leads.ts) draws from the wide distributions of
@@ -44,8 +94,15 @@ function friendlyLeadRow(i: number, random: Random): string[] {
   const area = pick(AREA);
   const line = String(1000 + Math.floor(random() * 9000));
   const exchange = String(200 + Math.floor(random() * 700));
-  const phoneFormats = [`(${area}) ${exchange}-${line}`, `${area}.${exchange}.${line}`, `+1 ${area} ${exchange} ${line}`, `${area}${exchange}${line}`, `1-${area}-${exchange}-${line}`];
-  const zip = random() < 0.05 ? String(1000 + Math.floor(random() * 8999)) : String(10000 + Math.floor(random() * 89999));
+  const phoneFormats = [
+    `(${area}) ${exchange}-${line}`,
+    `${area}.${exchange}.${line}`,
+    `+1 ${area} ${exchange} ${line}`,
+    `${area}${exchange}${line}`,
+    `1-${area}-${exchange}-${line}`,
+  ];
+  const zip =
+    random() < 0.05 ? String(1000 + Math.floor(random() * 8999)) : String(10000 + Math.floor(random() * 89999));
   return [first, last, email, pick(phoneFormats), pick(STATES), zip, pick(NOTES)];
 }
 
@@ -99,7 +156,12 @@ export const BENCH_FLOW = {
     { name: 'postal_code' },
     { name: 'comments' },
   ],
-  acceptance: { all: [{ field: 'email', op: 'format is valid' }, { field: 'state', op: 'is included in', value: ['TX', 'CA', 'AZ'] }] },
+  acceptance: {
+    all: [
+      { field: 'email', op: 'format is valid' },
+      { field: 'state', op: 'is included in', value: ['TX', 'CA', 'AZ'] },
+    ],
+  },
   duplicates: { keys: ['email'], action: 'reject' },
   sources: [{ id: 'bench-source' }],
 };

@@ -35,7 +35,14 @@ async function main(): Promise<void> {
   // LOAD_SERVER_NODE_ARGS="--cpu-prof" profiles the server under load.
   const nodeArgs = (process.env.LOAD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const server = spawn(process.execPath, [...nodeArgs, path.join(root, 'bin/leadport.js'), 'serve'], {
-    env: { ...process.env, DATABASE_URL: url, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent', LEADPORT_RATE_LIMIT_PER_MINUTE: '100000000' },
+    env: {
+      ...process.env,
+      DATABASE_URL: url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'silent',
+      LEADPORT_RATE_LIMIT_PER_MINUTE: '100000000',
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -56,7 +63,14 @@ async function main(): Promise<void> {
         {
           setupRequest: (request) => {
             counter++;
-            const body = { first_name: 'Load', last_name: `Test${counter}`, email: `load${counter}@example.com`, phone_1: `(512) 555-${String(counter % 10000).padStart(4, '0')}`, state: states[counter % states.length], postal_code: '78701' };
+            const body = {
+              first_name: 'Load',
+              last_name: `Test${counter}`,
+              email: `load${counter}@example.com`,
+              phone_1: `(512) 555-${String(counter % 10000).padStart(4, '0')}`,
+              state: states[counter % states.length],
+              postal_code: '78701',
+            };
             return { ...request, body: JSON.stringify(body) };
           },
         },

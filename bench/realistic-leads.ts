@@ -12,19 +12,186 @@ const digits = (random: Random, count: number) => {
   return out;
 };
 
-const FIRST = ['Maria', 'James', 'Aiko', 'Linh', 'Robert', 'Chen', 'Sofia', 'Pat', 'José', 'Zoë', 'Ahmed', 'Olga', 'Kwame', 'Priya', 'Lucas', 'Emma', 'Noah', 'Ava', 'François', 'Björn', 'Siobhán', 'Łukasz', 'Şebnem', 'Željko', 'Ngọc', 'Søren', 'Inés', 'João', 'Çağla', 'Mohammed', 'Anne-Marie', 'Jean-Luc', "D'Andre", 'Renée', 'Chloé', 'Ólafur', 'Dvořák', 'Małgorzata', 'Владимир', '李', 'MARY', 'john', 'Mary J.', 'Dr. Alan', ' Kim '];
-const LAST = ['Garcia', 'Smith', 'Tanaka', 'Nguyễn', 'Johnson', 'Wei', 'Rossi', "O'Brien", 'Müller', 'Núñez', 'Khan', 'Ivanova', 'Mensah', 'Patel', 'Silva', 'García-López', 'van der Berg', 'de la Cruz', 'MacDonald', 'Øvergaard', 'Åström', 'Kowalczyk', 'Özdemir', 'Hernández', 'Lefèvre', 'Schäfer', 'Nowak', 'Papadopoulos', 'St. John', 'SMITH', 'jones', 'Lee Jr.', 'Brown III', ''];
-const FREE_DOMAINS = ['gmail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'aol.com', 'icloud.com', 'comcast.net', 'att.net', 'verizon.net', 'protonmail.com', 'gmx.de', 'web.de', 'orange.fr', 'yahoo.co.uk', 'live.ca', 'msn.com', 'me.com', 'mail.ru', 'qq.com', 'yahoo.com.mx'];
+const FIRST = [
+  'Maria',
+  'James',
+  'Aiko',
+  'Linh',
+  'Robert',
+  'Chen',
+  'Sofia',
+  'Pat',
+  'José',
+  'Zoë',
+  'Ahmed',
+  'Olga',
+  'Kwame',
+  'Priya',
+  'Lucas',
+  'Emma',
+  'Noah',
+  'Ava',
+  'François',
+  'Björn',
+  'Siobhán',
+  'Łukasz',
+  'Şebnem',
+  'Željko',
+  'Ngọc',
+  'Søren',
+  'Inés',
+  'João',
+  'Çağla',
+  'Mohammed',
+  'Anne-Marie',
+  'Jean-Luc',
+  "D'Andre",
+  'Renée',
+  'Chloé',
+  'Ólafur',
+  'Dvořák',
+  'Małgorzata',
+  'Владимир',
+  '李',
+  'MARY',
+  'john',
+  'Mary J.',
+  'Dr. Alan',
+  ' Kim ',
+];
+const LAST = [
+  'Garcia',
+  'Smith',
+  'Tanaka',
+  'Nguyễn',
+  'Johnson',
+  'Wei',
+  'Rossi',
+  "O'Brien",
+  'Müller',
+  'Núñez',
+  'Khan',
+  'Ivanova',
+  'Mensah',
+  'Patel',
+  'Silva',
+  'García-López',
+  'van der Berg',
+  'de la Cruz',
+  'MacDonald',
+  'Øvergaard',
+  'Åström',
+  'Kowalczyk',
+  'Özdemir',
+  'Hernández',
+  'Lefèvre',
+  'Schäfer',
+  'Nowak',
+  'Papadopoulos',
+  'St. John',
+  'SMITH',
+  'jones',
+  'Lee Jr.',
+  'Brown III',
+  '',
+];
+const FREE_DOMAINS = [
+  'gmail.com',
+  'yahoo.com',
+  'hotmail.com',
+  'outlook.com',
+  'aol.com',
+  'icloud.com',
+  'comcast.net',
+  'att.net',
+  'verizon.net',
+  'protonmail.com',
+  'gmx.de',
+  'web.de',
+  'orange.fr',
+  'yahoo.co.uk',
+  'live.ca',
+  'msn.com',
+  'me.com',
+  'mail.ru',
+  'qq.com',
+  'yahoo.com.mx',
+];
 const COMPANY_WORDS = ['acme', 'solar', 'roofing', 'north', 'blue', 'summit', 'pioneer', 'global', 'metro', 'prime'];
 const TLDS = ['com', 'net', 'org', 'io', 'co', 'us', 'biz', 'co.uk', 'de', 'ca'];
 const PLUS_TAGS = ['leads', 'promo', '2024', 'fb', 'solar', 'x'];
 
 // US states and Canadian provinces written as people and forms write them; the bench flow accepts TX, CA
 // and AZ only, so about half the rows name one of those.
-const ACCEPTED_STATES = ['TX', 'CA', 'AZ', 'tx', 'Ca', 'az', 'Texas', 'California', 'Arizona', 'TEXAS', 'california', 'Tex.', 'Calif.', 'Ariz.', 'Cal', ' TX ', 'T.X.', 'Tx.'];
-const OTHER_STATES = ['NY', 'FL', 'WA', 'IL', 'PA', 'OH', 'GA', 'NC', 'MI', 'NJ', 'New York', 'N.Y.', 'Fla.', 'Florida', 'washington', 'Mass.', 'Penn.', 'ON', 'Ontario', 'B.C.', 'Quebec', 'PR', 'DC', 'D.C.', 'USA', 'N/A', '', 'Tejas', '00'];
+const ACCEPTED_STATES = [
+  'TX',
+  'CA',
+  'AZ',
+  'tx',
+  'Ca',
+  'az',
+  'Texas',
+  'California',
+  'Arizona',
+  'TEXAS',
+  'california',
+  'Tex.',
+  'Calif.',
+  'Ariz.',
+  'Cal',
+  ' TX ',
+  'T.X.',
+  'Tx.',
+];
+const OTHER_STATES = [
+  'NY',
+  'FL',
+  'WA',
+  'IL',
+  'PA',
+  'OH',
+  'GA',
+  'NC',
+  'MI',
+  'NJ',
+  'New York',
+  'N.Y.',
+  'Fla.',
+  'Florida',
+  'washington',
+  'Mass.',
+  'Penn.',
+  'ON',
+  'Ontario',
+  'B.C.',
+  'Quebec',
+  'PR',
+  'DC',
+  'D.C.',
+  'USA',
+  'N/A',
+  '',
+  'Tejas',
+  '00',
+];
 
-const NOTES = ['Call after 5pm', 'Interested in solar, wants a quote', 'Said "maybe" on the phone', 'Roof: tile, south-facing\nSecond line of notes', '', 'Referred by a neighbour, prefers email', '', 'Best time: 03/04/2025 14:30', 'Visited 2025-01-07; follow up 7 Jan', 'Préfère être contacté le matin 🙂', 'Budget ~$15,000; "ASAP"', 'Line one\r\nLine two, with a comma', '=HYPERLINK("http://example.com")', '    ', 'No answer x3, left voicemail'];
+const NOTES = [
+  'Call after 5pm',
+  'Interested in solar, wants a quote',
+  'Said "maybe" on the phone',
+  'Roof: tile, south-facing\nSecond line of notes',
+  '',
+  'Referred by a neighbour, prefers email',
+  '',
+  'Best time: 03/04/2025 14:30',
+  'Visited 2025-01-07; follow up 7 Jan',
+  'Préfère être contacté le matin 🙂',
+  'Budget ~$15,000; "ASAP"',
+  'Line one\r\nLine two, with a comma',
+  '=HYPERLINK("http://example.com")',
+  '    ',
+  'No answer x3, left voicemail',
+];
 
 const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
   (a, e, l) => `(${a}) ${e}-${l}`,
@@ -40,7 +207,28 @@ const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
   (a, e, l) => `1${a}${e}${l}`,
   (a, e, l) => `${a}/${e}-${l}`,
 ];
-const SPECIAL_AREAS = ['800', '833', '844', '855', '866', '877', '888', '900', '211', '411', '911', '500', '416', '604', '905', '787', '876', '809', '268', '441'];
+const SPECIAL_AREAS = [
+  '800',
+  '833',
+  '844',
+  '855',
+  '866',
+  '877',
+  '888',
+  '900',
+  '211',
+  '411',
+  '911',
+  '500',
+  '416',
+  '604',
+  '905',
+  '787',
+  '876',
+  '809',
+  '268',
+  '441',
+];
 const INTERNATIONAL: ((random: Random) => string)[] = [
   (random) => `+44 20 ${digits(random, 4)} ${digits(random, 4)}`,
   (random) => `+44 7${digits(random, 3)} ${digits(random, 6)}`,
@@ -52,7 +240,17 @@ const INTERNATIONAL: ((random: Random) => string)[] = [
   (random) => `+91 ${pick(random, ['9', '8', '7'])}${digits(random, 4)} ${digits(random, 5)}`,
   (random) => `+${pick(random, ['61', '86', '39', '34', '55', '7', '353'])} ${digits(random, 9)}`,
 ];
-const PHONE_JUNK = ['n/a', 'none', '0', '123', '(000) 000-0000', '555-CALL-NOW', '1.2025550143E+09', 'same as above', '512-555-014'];
+const PHONE_JUNK = [
+  'n/a',
+  'none',
+  '0',
+  '123',
+  '(000) 000-0000',
+  '555-CALL-NOW',
+  '1.2025550143E+09',
+  'same as above',
+  '512-555-014',
+];
 
 /** A phone number from anywhere: mostly North American with any area code, some foreign, some junk, some blank. */
 function phone(random: Random): string {
@@ -70,12 +268,19 @@ function phone(random: Random): string {
 
 /** The email of lead `n`, the same whenever it is asked for, so that a later row can repeat it. */
 function email(n: number, first: string, last: string, random: Random): string {
-  const clean = (name: string) => name.normalize('NFD').replace(/[^A-Za-z]/g, '').toLowerCase() || 'lead';
+  const clean = (name: string) =>
+    name
+      .normalize('NFD')
+      .replace(/[^A-Za-z]/g, '')
+      .toLowerCase() || 'lead';
   const f = clean(first);
   const l = clean(last);
   const local = pick(random, [`${f}.${l}`, `${f[0]}${l}`, `${f}_${l}`, `${f}${l}`, `${l}.${f}`]) + n.toString(36);
   const tagged = random() < 0.15 ? `${local}+${pick(random, PLUS_TAGS)}` : local;
-  const domain = random() < 0.6 ? pick(random, FREE_DOMAINS) : `${pick(random, COMPANY_WORDS)}${Math.floor(random() * 5000)}.${pick(random, TLDS)}`;
+  const domain =
+    random() < 0.6
+      ? pick(random, FREE_DOMAINS)
+      : `${pick(random, COMPANY_WORDS)}${Math.floor(random() * 5000)}.${pick(random, TLDS)}`;
   return `${tagged}@${domain}`;
 }
 

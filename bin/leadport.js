@@ -7,16 +7,21 @@ import os from 'node:os';
 // peak RSS near 200 MB whatever the file's size (docs/performance.md has the measurements).
 const HEAP_CAP_MB = 96;
 const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const capped = process.execArgv.some((flag) => flag.startsWith('--max-old-space-size')) || process.env.LEADPORT_HEAP_CAPPED === '1';
+const capped =
+  process.execArgv.some((flag) => flag.startsWith('--max-old-space-size')) || process.env.LEADPORT_HEAP_CAPPED === '1';
 
 if (process.argv[2] === 'import' && !capped) {
   // stdout/stderr are shared so progress bars and --json output work as before. The IPC channel closes when
   // this process ends, however it ends (even SIGKILL): the child sees 'disconnect' and stops, never
   // finishing an import nobody waits for.
-  const child = spawn(process.execPath, [...process.execArgv, `--max-old-space-size=${HEAP_CAP_MB}`, ...process.argv.slice(1)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-    env: { ...process.env, LEADPORT_HEAP_CAPPED: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, `--max-old-space-size=${HEAP_CAP_MB}`, ...process.argv.slice(1)],
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+      env: { ...process.env, LEADPORT_HEAP_CAPPED: '1' },
+    },
+  );
   // The child stops cleanly on these (the batch in progress is committed, the import marked cancelled), so
   // they are passed on and this process waits for it. A terminal's Ctrl-C reaches both: the child takes
   // repeated stop requests as one.

@@ -16,7 +16,9 @@ const envSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   LEADPORT_PUBLIC_URL: z
     .url({ protocol: /^https?$/, message: 'must be an http:// or https:// URL' })
-    .refine((url) => !/[\s'"`\\<>]/.test(url), { message: 'must not contain spaces, quotes, backslashes or angle brackets' })
+    .refine((url) => !/[\s'"`\\<>]/.test(url), {
+      message: 'must not contain spaces, quotes, backslashes or angle brackets',
+    })
     .optional(),
   LEADPORT_ADMIN_EMAIL: z.email().optional(),
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
@@ -34,7 +36,9 @@ const envSchema = z.object({
  * Which store DATABASE_URL names: a SQLite file (its absolute path, ":memory:" kept as is) or PostgreSQL.
  * What openStore takes, so the URL is parsed here only.
  */
-type StoreSelection = { readonly store: 'sqlite'; readonly sqlitePath: string } | { readonly store: 'postgres'; readonly sqlitePath: undefined };
+type StoreSelection =
+  | { readonly store: 'sqlite'; readonly sqlitePath: string }
+  | { readonly store: 'postgres'; readonly sqlitePath: undefined };
 
 export type Config = StoreSelection & ConfigValues;
 
@@ -76,7 +80,10 @@ export class ConfigError extends Error {
  * Parses the given environment (process.env by default) into a frozen Config, or throws every problem.
  * `stdoutIsTerminal` decides the default log format.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTerminal: boolean = process.stdout.isTTY === true): Config {
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  stdoutIsTerminal: boolean = process.stdout.isTTY === true,
+): Config {
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
   const parsed = envSchema.safeParse(cleaned);
   if (!parsed.success) {
@@ -104,7 +111,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, stdoutIsTermina
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
     authFailuresPerMinute: values.LEADPORT_AUTH_FAILURES_PER_MINUTE,
-    corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '').split(',').map((origin) => origin.trim()).filter(Boolean),
+    corsOrigins: (values.LEADPORT_CORS_ORIGINS ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
   });
 }
 

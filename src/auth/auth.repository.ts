@@ -2,7 +2,10 @@ import type { Kysely } from 'kysely';
 import type { ApiKeyTable, DB, UserTable } from '../db/schema.js';
 
 export async function countUsers(db: Kysely<DB>): Promise<number> {
-  const row = await db.selectFrom('users').select((eb) => eb.fn.countAll<string | number>().as('count')).executeTakeFirst();
+  const row = await db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .executeTakeFirst();
   return Number(row?.count ?? 0);
 }
 
@@ -28,12 +31,26 @@ export async function deleteUser(db: Kysely<DB>, id: string): Promise<number> {
   return Number(result.numDeletedRows);
 }
 
-export async function insertSession(db: Kysely<DB>, tokenHash: string, userId: string, createdAt: string, expiresAt: string): Promise<void> {
-  await db.insertInto('sessions').values({ token_hash: tokenHash, user_id: userId, created_at: createdAt, expires_at: expiresAt }).execute();
+export async function insertSession(
+  db: Kysely<DB>,
+  tokenHash: string,
+  userId: string,
+  createdAt: string,
+  expiresAt: string,
+): Promise<void> {
+  await db
+    .insertInto('sessions')
+    .values({ token_hash: tokenHash, user_id: userId, created_at: createdAt, expires_at: expiresAt })
+    .execute();
 }
 
 export async function findSession(db: Kysely<DB>, tokenHash: string, now: string) {
-  return db.selectFrom('sessions').selectAll().where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst();
+  return db
+    .selectFrom('sessions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
 }
 
 export async function deleteSession(db: Kysely<DB>, tokenHash: string): Promise<void> {
@@ -45,7 +62,12 @@ export async function insertApiKey(db: Kysely<DB>, key: ApiKeyTable): Promise<vo
 }
 
 export async function findApiKeyByHash(db: Kysely<DB>, keyHash: string): Promise<ApiKeyTable | undefined> {
-  return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('key_hash', '=', keyHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
 }
 
 export async function listApiKeys(db: Kysely<DB>): Promise<ApiKeyTable[]> {
@@ -53,6 +75,11 @@ export async function listApiKeys(db: Kysely<DB>): Promise<ApiKeyTable[]> {
 }
 
 export async function revokeApiKey(db: Kysely<DB>, id: string, now: string): Promise<number> {
-  const result = await db.updateTable('api_keys').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+  const result = await db
+    .updateTable('api_keys')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

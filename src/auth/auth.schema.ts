@@ -4,7 +4,6 @@ export const loginSchema = z.object({
   email: z.email(),
   password: z.string().min(1),
 });
-export type Login = z.infer<typeof loginSchema>;
 
 export const sessionSchema = z.object({ token: z.string(), expiresAt: z.string() });
 
@@ -12,7 +11,6 @@ export const userCreateSchema = z.object({
   email: z.email(),
   password: z.string().min(8, 'must be at least 8 characters'),
 });
-export type UserCreate = z.infer<typeof userCreateSchema>;
 
 export const userSchema = z.object({ id: z.string(), email: z.string(), role: z.string(), createdAt: z.string() });
 export type UserView = z.infer<typeof userSchema>;

@@ -24,7 +24,9 @@ import { hashPassword, hashSecret, newSecret, verifyPassword } from './secrets.j
 import type { AuthThrottle } from './throttle.js';
 
 /** Who is calling: an admin (by session or admin key) or one source (by its key). */
-export type Principal = { kind: 'admin'; userId: string | null; keyId: string | null } | { kind: 'source'; sourceId: string; keyId: string };
+export type Principal =
+  | { kind: 'admin'; userId: string | null; keyId: string | null }
+  | { kind: 'source'; sourceId: string; keyId: string };
 
 /** The CLI's user: the operator of this machine, who sees what an admin sees. */
 export const OPERATOR: Principal = Object.freeze({ kind: 'admin', userId: null, keyId: null });
@@ -38,19 +40,35 @@ function userView(user: UserTable): UserView {
 }
 
 function keyView(key: ApiKeyTable): ApiKeyView {
-  return { id: key.id, kind: key.kind as 'admin' | 'source', sourceId: key.source_id, name: key.name, prefix: key.prefix, createdAt: key.created_at, revokedAt: key.revoked_at };
+  return {
+    id: key.id,
+    kind: key.kind as 'admin' | 'source',
+    sourceId: key.source_id,
+    name: key.name,
+    prefix: key.prefix,
+    createdAt: key.created_at,
+    revokedAt: key.revoked_at,
+  };
 }
 
 /** Creates an admin user; the email must be new. */
 export async function createUser(db: Kysely<DB>, email: string, password: string): Promise<UserView> {
   const normalised = email.trim().toLowerCase();
-  if (await findUserByEmail(db, normalised)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
-  const user: UserTable = { id: newId(), email: normalised, password_hash: await hashPassword(password), role: 'admin', created_at: new Date().toISOString() };
+  if (await findUserByEmail(db, normalised))
+    throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
+  const user: UserTable = {
+    id: newId(),
+    email: normalised,
+    password_hash: await hashPassword(password),
+    role: 'admin',
+    created_at: new Date().toISOString(),
+  };
   try {
     await insertUser(db, user);
   } catch (error) {
     // Two requests for the same new email at once: the unique index decides, the loser is a conflict.
-    if (isUniqueViolation(error)) throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
+    if (isUniqueViolation(error))
+      throw new AppError('conflict', `a user with email ${normalised} exists`, { field: 'email' });
     throw error;
   }
   return userView(user);
@@ -75,7 +93,11 @@ export async function removeUser(db: Kysely<DB>, actor: Principal, id: string): 
 }
 
 /** Checks an email and password and opens a session; the token is returned once. */
-export async function login(db: Kysely<DB>, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+export async function login(
+  db: Kysely<DB>,
+  email: string,
+  password: string,
+): Promise<{ token: string; expiresAt: string }> {
   const user = await findUserByEmail(db, email.trim());
   // Verify against a dummy hash when the user is unknown, so timing does not tell which emails exist.
   const ok = await verifyPassword(password, user?.password_hash ?? 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA$AAAA');
@@ -91,7 +113,13 @@ export async function login(db: Kysely<DB>, email: string, password: string): Pr
  * Sign-in as the HTTP API offers it: refused with rate_limited while this address (or this address and
  * account) has failed too often, counted when it fails.
  */
-export async function signIn(db: Kysely<DB>, throttle: AuthThrottle, address: string, email: string, password: string): Promise<{ token: string; expiresAt: string }> {
+export async function signIn(
+  db: Kysely<DB>,
+  throttle: AuthThrottle,
+  address: string,
+  email: string,
+  password: string,
+): Promise<{ token: string; expiresAt: string }> {
   await throttle.assertAllowed(address, email);
   try {
     const session = await login(db, email, password);
@@ -112,7 +140,8 @@ export async function logout(db: Kysely<DB>, token: string): Promise<void> {
 export async function createApiKey(db: Kysely<DB>, request: ApiKeyCreate): Promise<ApiKeyView & { key: string }> {
   if (request.kind === 'source') {
     const source = await db.selectFrom('sources').select('id').where('id', '=', request.sourceId).executeTakeFirst();
-    if (!source) throw new AppError('source_not_found', `unknown source "${request.sourceId}"`, { sourceId: request.sourceId });
+    if (!source)
+      throw new AppError('source_not_found', `unknown source "${request.sourceId}"`, { sourceId: request.sourceId });
   }
   const key = newSecret(API_KEY_PREFIX);
   const row: ApiKeyTable = {
@@ -136,7 +165,8 @@ export async function listApiKeyViews(db: Kysely<DB>): Promise<ApiKeyView[]> {
 
 /** Revokes an active API key; not_found for an unknown or already revoked one. */
 export async function revokeKey(db: Kysely<DB>, id: string): Promise<void> {
-  if ((await revokeApiKey(db, id, new Date().toISOString())) === 0) throw new AppError('not_found', `no active API key with id "${id}"`);
+  if ((await revokeApiKey(db, id, new Date().toISOString())) === 0)
+    throw new AppError('not_found', `no active API key with id "${id}"`);
 }
 
 /** Resolves a bearer token (API key or session token) to a principal, or throws unauthorized. */
@@ -144,7 +174,8 @@ export async function authenticate(db: Kysely<DB>, token: string): Promise<Princ
   const hash = hashSecret(token);
   if (token.startsWith(SESSION_PREFIX)) {
     const session = await findSession(db, hash, new Date().toISOString());
-    if (session && (await findUser(db, session.user_id))) return { kind: 'admin', userId: session.user_id, keyId: null };
+    if (session && (await findUser(db, session.user_id)))
+      return { kind: 'admin', userId: session.user_id, keyId: null };
   } else if (token.startsWith(API_KEY_PREFIX)) {
     const key = await findApiKeyByHash(db, hash);
     if (key?.kind === 'admin') return { kind: 'admin', userId: null, keyId: key.id };

@@ -19,7 +19,10 @@ const addressPolicy = (perMinute: number): Policy => ({ points: perMinute, windo
 
 class Limit {
   readonly #limiter: RateLimiterMemory;
-  constructor(readonly policy: Policy, prefix: string) {
+  constructor(
+    readonly policy: Policy,
+    prefix: string,
+  ) {
     this.#limiter = new RateLimiterMemory({ keyPrefix: prefix, points: policy.points, duration: policy.windowSeconds });
   }
 
@@ -30,7 +33,8 @@ class Limit {
 
   async fail(key: string): Promise<void> {
     const state = await this.#limiter.penalty(key, 1);
-    if (state.consumedPoints >= this.policy.points && this.policy.blockSeconds > 0) await this.#limiter.block(key, this.policy.blockSeconds);
+    if (state.consumedPoints >= this.policy.points && this.policy.blockSeconds > 0)
+      await this.#limiter.block(key, this.policy.blockSeconds);
   }
 
   async forget(key: string): Promise<void> {
@@ -72,7 +76,8 @@ export class AuthThrottle {
 
   #keys(address: string, account: string | undefined): [Limit, string][] {
     const keys: [Limit, string][] = [[this.#address, address]];
-    if (account !== undefined) keys.push([this.#pair, pairKey(address, account)], [this.#account, normalisedAccount(account)]);
+    if (account !== undefined)
+      keys.push([this.#pair, pairKey(address, account)], [this.#account, normalisedAccount(account)]);
     return keys;
   }
 }
@@ -87,5 +92,9 @@ function pairKey(address: string, account: string): string {
 
 function tooManyFailures(state: RateLimiterRes): AppError {
   const retryAfterSeconds = Math.max(1, Math.ceil(state.msBeforeNext / 1000));
-  return new AppError('rate_limited', `too many failed sign-ins or invalid credentials from here; retry after ${retryAfterSeconds} s`, { retryAfterSeconds });
+  return new AppError(
+    'rate_limited',
+    `too many failed sign-ins or invalid credentials from here; retry after ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
 }

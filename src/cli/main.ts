@@ -18,7 +18,16 @@ import { openForFlow } from '../imports/sheet-choice.js';
 import { requireFlow } from '../flows/flow.service.js';
 import { createApiKey, listApiKeyViews, OPERATOR, revokeKey } from '../auth/auth.service.js';
 import { listTemplateViews, saveTemplate } from '../templates/template.service.js';
-import { parseMapOption, printable, printableJson, printableMessage, printImportSummary, printPreview, progressReporter, shown } from './output.js';
+import {
+  parseMapOption,
+  printable,
+  printableJson,
+  printableMessage,
+  printImportSummary,
+  printPreview,
+  progressReporter,
+  shown,
+} from './output.js';
 
 /** Runs one CLI command against the configured store, closing it afterwards. */
 async function withStore<T>(run: (store: Store, config: Config) => Promise<T>): Promise<T> {
@@ -40,12 +49,18 @@ function readJsonFile(file: string): unknown {
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (error) {
-    throw new AppError('file_unreadable', `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+    throw new AppError(
+      'file_unreadable',
+      `${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`,
+    );
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new AppError('invalid_flow_definition', `${file}: not valid JSON, ${describeJsonError(text) ?? (error as Error).message}`);
+    throw new AppError(
+      'invalid_flow_definition',
+      `${file}: not valid JSON, ${describeJsonError(text) ?? (error as Error).message}`,
+    );
   }
 }
 
@@ -127,7 +142,9 @@ function requiredOption(flags: string, description: string): Option {
 function checkRequiredOptions(command: Command): void {
   for (const option of command.options) {
     if (REQUIRED_OPTIONS.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
-      command.error(`error: required option '${option.flags}' not specified`, { code: 'commander.missingMandatoryOptionValue' });
+      command.error(`error: required option '${option.flags}' not specified`, {
+        code: 'commander.missingMandatoryOptionValue',
+      });
     }
   }
 }
@@ -148,7 +165,9 @@ function packageVersion(): string {
  */
 function oneLineUsageErrors(program: Command): void {
   const visit = (command: Command, name: string) => {
-    command.configureOutput({ outputError: (text, write) => write(`leadport: ${text.trimEnd().split('\n').map(printable).join(' ')}\n`) });
+    command.configureOutput({
+      outputError: (text, write) => write(`leadport: ${text.trimEnd().split('\n').map(printable).join(' ')}\n`),
+    });
     command.showHelpAfterError(`Run '${name} --help' for usage.`);
     for (const sub of command.commands) visit(sub, `${name} ${sub.name()}`);
   };
@@ -175,7 +194,9 @@ export function buildProgram(): Command {
       // before the line below, which a supervisor may answer with a signal at once.
       server.stopOnSignals(() => store.close());
       if (server.firstAdmin) process.stdout.write(shown`created the first admin: ${server.firstAdmin}\n`);
-      process.stdout.write(shown`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`);
+      process.stdout.write(
+        shown`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`,
+      );
     });
 
   program
@@ -212,7 +233,11 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const list = await listFlowSummaries(store.db);
         if (options.json) printJson(list);
-        else for (const flow of list) process.stdout.write(shown`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`);
+        else
+          for (const flow of list)
+            process.stdout.write(
+              shown`${flow.id}\t${flow.name}\t${flow.fields} fields\tsources: ${flow.sources.join(', ')}\n`,
+            );
       }),
     );
 
@@ -249,37 +274,42 @@ export function buildProgram(): Command {
       .addOption(requiredOption('--source <id>', 'source id'))
       .option('--dry-run', 'run the whole pipeline without storing anything')
       .option('--json', 'print the summary as JSON'),
-  ).action((file: string, options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean }, command: Command) =>
-    withStore(async (store, config) => {
-      await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
-      const progress = options.json ? undefined : progressReporter();
-      const stop = stopRequests();
-      try {
-        const summary = await runImport(store, forLocalFiles(config), {
-          file,
-          flowId: options.flow,
-          sourceId: options.source,
-          dryRun: options.dryRun === true,
-          read: readOverrides(options, headerGiven(command)),
-          ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
-          ...(options.template ? { template: options.template } : {}),
-          startedBy: 'cli',
-          ...(progress ? { onProgress: progress.update } : {}),
-          signal: stop.signal,
-        });
-        progress?.stop();
-        if (options.json) printJson(summary);
-        else printImportSummary(summary, options.dryRun === true);
-      } catch (error) {
-        if (!(error instanceof ImportInterrupted)) throw error;
-        progress?.stop();
-        process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
-        process.exitCode = stop.exitCode();
-      } finally {
-        progress?.stop();
-        stop.dispose();
-      }
-    }),
+  ).action(
+    (
+      file: string,
+      options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean },
+      command: Command,
+    ) =>
+      withStore(async (store, config) => {
+        await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
+        const progress = options.json ? undefined : progressReporter();
+        const stop = stopRequests();
+        try {
+          const summary = await runImport(store, forLocalFiles(config), {
+            file,
+            flowId: options.flow,
+            sourceId: options.source,
+            dryRun: options.dryRun === true,
+            read: readOverrides(options, headerGiven(command)),
+            ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
+            ...(options.template ? { template: options.template } : {}),
+            startedBy: 'cli',
+            ...(progress ? { onProgress: progress.update } : {}),
+            signal: stop.signal,
+          });
+          progress?.stop();
+          if (options.json) printJson(summary);
+          else printImportSummary(summary, options.dryRun === true);
+        } catch (error) {
+          if (!(error instanceof ImportInterrupted)) throw error;
+          progress?.stop();
+          process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
+          process.exitCode = stop.exitCode();
+        } finally {
+          progress?.stop();
+          stop.dispose();
+        }
+      }),
   );
 
   const templates = program.command('templates').description('saved column mappings');
@@ -293,9 +323,16 @@ export function buildProgram(): Command {
   ).action((file: string, options: ReadFlags & { flow: string; name: string; json?: boolean }, command: Command) =>
     withStore(async (store, config) => {
       const flow = await requireFlow(store.db, options.flow, { listFlows: true });
-      const tabular = await openForFlow(file, { maxBytes: forLocalFiles(config).maxUploadBytes, ...readOverrides(options, headerGiven(command)) }, flow);
+      const tabular = await openForFlow(
+        file,
+        { maxBytes: forLocalFiles(config).maxUploadBytes, ...readOverrides(options, headerGiven(command)) },
+        flow,
+      );
       try {
-        const plan = await planMapping(store.db, tabular, flow, { overrides: options.map ? parseMapOption(options.map) : undefined, template: options.template });
+        const plan = await planMapping(store.db, tabular, flow, {
+          overrides: options.map ? parseMapOption(options.map) : undefined,
+          template: options.template,
+        });
         const saved = await saveTemplate(store.db, flow.id, options.name, plan.columns);
         if (options.json) printJson(saved);
         else process.stdout.write(shown`template "${saved.name}" saved for flow "${flow.id}" (${saved.id})\n`);
@@ -313,7 +350,11 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const views = await listTemplateViews(store.db, options.flow);
         if (options.json) printJson(views);
-        else for (const view of views) process.stdout.write(shown`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`);
+        else
+          for (const view of views)
+            process.stdout.write(
+              shown`${view.id}  ${view.flowId}  ${view.name}  (${Object.keys(view.mapping).length} columns)\n`,
+            );
       }),
     );
 
@@ -327,13 +368,19 @@ export function buildProgram(): Command {
     .option('--json', 'print { id, kind, sourceId, name, key } as JSON')
     .action((options: { admin?: boolean; source?: string; name?: string; json?: boolean }) =>
       withStore(async (store) => {
-        if (Boolean(options.admin) === Boolean(options.source)) throw new AppError('bad_request', 'give exactly one of --admin or --source <id>');
+        if (Boolean(options.admin) === Boolean(options.source))
+          throw new AppError('bad_request', 'give exactly one of --admin or --source <id>');
         const name = options.name ? { name: options.name } : {};
-        const created = await createApiKey(store.db, options.source ? { kind: 'source', sourceId: options.source, ...name } : { kind: 'admin', ...name });
+        const created = await createApiKey(
+          store.db,
+          options.source ? { kind: 'source', sourceId: options.source, ...name } : { kind: 'admin', ...name },
+        );
         if (options.json) printJson(created);
         else {
           process.stdout.write(`${created.key}\n`);
-          process.stderr.write(shown`created ${created.kind} key ${created.id}${created.sourceId ? ` for source "${created.sourceId}"` : ''}; it is shown only now\n`);
+          process.stderr.write(
+            shown`created ${created.kind} key ${created.id}${created.sourceId ? ` for source "${created.sourceId}"` : ''}; it is shown only now\n`,
+          );
         }
       }),
     );
@@ -345,7 +392,11 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const list = await listApiKeyViews(store.db);
         if (options.json) printJson(list);
-        else for (const key of list) process.stdout.write(shown`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`);
+        else
+          for (const key of list)
+            process.stdout.write(
+              shown`${key.id}  ${key.prefix}...  ${key.kind}${key.sourceId ? `:${key.sourceId}` : ''}  ${key.name}${key.revokedAt ? '  (revoked)' : ''}\n`,
+            );
       }),
     );
   keys
@@ -366,7 +417,9 @@ export function buildProgram(): Command {
           return;
         }
         for (const view of views) {
-          process.stdout.write(shown`${view.id}  ${view.status.padEnd(21)} ${view.fileName}  total ${view.total}, created ${view.created}, updated ${view.updated}, failed ${view.failed}\n`);
+          process.stdout.write(
+            shown`${view.id}  ${view.status.padEnd(21)} ${view.fileName}  total ${view.total}, created ${view.created}, updated ${view.updated}, failed ${view.failed}\n`,
+          );
         }
       }),
     );
@@ -378,7 +431,9 @@ export function buildProgram(): Command {
       withStore(async (store) => {
         const view = await getImportView(store.db, OPERATOR, importId);
         if (options.json) printJson(view);
-        else for (const [key, value] of Object.entries(view)) process.stdout.write(shown`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`);
+        else
+          for (const [key, value] of Object.entries(view))
+            process.stdout.write(shown`${key}: ${typeof value === 'object' ? JSON.stringify(value) : value}\n`);
       }),
     );
   imports
@@ -429,7 +484,10 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    const message = isAppError(error) || (error as Error)?.name === 'ConfigError' ? (error as Error).message : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
+    const message =
+      isAppError(error) || (error as Error)?.name === 'ConfigError'
+        ? (error as Error).message
+        : `unexpected error: ${(error as Error)?.stack ?? String(error)}`;
     process.stderr.write(`leadport: ${printableMessage(message)}\n`);
     process.exitCode = isAppError(error) ? 1 : 2;
   }

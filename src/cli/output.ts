@@ -13,7 +13,10 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\r': '\\
 
 function escapeCharacter(character: string): string {
   const code = character.charCodeAt(0);
-  return NAMED_ESCAPES[character] ?? (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`);
+  return (
+    NAMED_ESCAPES[character] ??
+    (code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`)
+  );
 }
 
 /**
@@ -44,7 +47,10 @@ const JSON_UNESCAPED = /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /** A value as indented JSON that is safe to print on a terminal. */
 export function printableJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(JSON_UNESCAPED, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value, null, 2).replace(
+    JSON_UNESCAPED,
+    (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**
@@ -57,9 +63,15 @@ export function parseMapOption(text: string): Record<string, string | null> {
     if (pair.trim() === '') continue;
     const at = pair.lastIndexOf('=');
     if (at <= 0) throw new AppError('bad_request', `--map: "${pair}" is not Column=field`);
-    const field = pair.slice(at + 1).trim().replace(/^\+\s+/, '+');
+    const field = pair
+      .slice(at + 1)
+      .trim()
+      .replace(/^\+\s+/, '+');
     if (field.startsWith('+') && !/^\+[a-z][a-z0-9_]*$/.test(field)) {
-      throw new AppError('bad_request', `--map: "${field}" is not a new field name (+ then snake_case, such as +roof_type)`);
+      throw new AppError(
+        'bad_request',
+        `--map: "${field}" is not a new field name (+ then snake_case, such as +roof_type)`,
+      );
     }
     mapping[pair.slice(0, at).trim()] = field === '' || field === 'skip' ? null : field;
   }
@@ -69,7 +81,11 @@ export function parseMapOption(text: string): Record<string, string | null> {
 /** A progress bar on stderr (only drawn on a terminal), fed by import progress callbacks. */
 export function progressReporter(): { update: (progress: ImportProgress) => void; stop: () => void } {
   const bar = new cliProgress.SingleBar(
-    { format: 'importing [{bar}] {percentage}% | {rows} rows | {created} created, {failed} failed', stream: process.stderr, hideCursor: true },
+    {
+      format: 'importing [{bar}] {percentage}% | {rows} rows | {created} created, {failed} failed',
+      stream: process.stderr,
+      hideCursor: true,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;
@@ -93,7 +109,9 @@ export function progressReporter(): { update: (progress: ImportProgress) => void
 /** Prints the readable import summary. */
 export function printImportSummary(summary: ImportSummary, dryRun: boolean): void {
   const lines = [
-    dryRun ? shown`Dry run of import ${summary.importId}: nothing was stored.` : shown`Import ${summary.importId}: ${summary.status.replace(/_/g, ' ')}`,
+    dryRun
+      ? shown`Dry run of import ${summary.importId}: nothing was stored.`
+      : shown`Import ${summary.importId}: ${summary.status.replace(/_/g, ' ')}`,
     `  rows:       ${summary.total}`,
     `  created:    ${summary.created}`,
     `  updated:    ${summary.updated}`,
@@ -101,25 +119,38 @@ export function printImportSummary(summary: ImportSummary, dryRun: boolean): voi
     `  duplicates: ${summary.duplicates}`,
     `  duration:   ${(summary.durationMs / 1000).toFixed(2)} s`,
   ];
-  if (summary.failed > 0 && !dryRun) lines.push(shown`Failed rows with reasons: leadport imports failed ${summary.importId} > failed.csv`);
+  if (summary.failed > 0 && !dryRun)
+    lines.push(shown`Failed rows with reasons: leadport imports failed ${summary.importId} > failed.csv`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
 /** Prints a preview for people: detections with evidence, the mapping, warnings and the first rows; every value printable. */
 export function printPreview(preview: Preview): void {
   const lines: string[] = [];
-  const say = (label: string, value: string, why?: string) => lines.push(`${label.padEnd(10)} ${printable(value)}${why ? shown`  (${why})` : ''}`);
+  const say = (label: string, value: string, why?: string) =>
+    lines.push(`${label.padEnd(10)} ${printable(value)}${why ? shown`  (${why})` : ''}`);
   say('format', preview.format, preview.evidence.format);
   if (preview.encoding) say('encoding', preview.encoding, preview.evidence.encoding);
   if (preview.delimiter) say('delimiter', delimiterName(preview.delimiter), preview.evidence.delimiter);
   say('header', preview.hasHeader ? 'yes' : 'no', preview.evidence.hasHeader);
-  if (preview.sheets.length > 0) say('sheet', `${preview.sheet ?? ''} of ${preview.sheets.join(', ')}`, preview.evidence.sheet);
-  if (preview.template) say('template', preview.template.name, preview.template.how === 'fingerprint' ? 'its headers match this file' : 'chosen');
+  if (preview.sheets.length > 0)
+    say('sheet', `${preview.sheet ?? ''} of ${preview.sheets.join(', ')}`, preview.evidence.sheet);
+  if (preview.template)
+    say(
+      'template',
+      preview.template.name,
+      preview.template.how === 'fingerprint' ? 'its headers match this file' : 'chosen',
+    );
   lines.push('', 'columns:');
   for (const column of preview.columns) {
     const target = column.field ? `${column.field} (${Math.round(column.confidence * 100)}%)` : 'skip';
-    const check = column.sample && column.sample.invalid > 0 ? shown`  ${column.sample.invalid} of ${column.sample.checked} sample values invalid, e.g. "${column.sample.examples[0]?.value}": ${column.sample.examples[0]?.issue}` : '';
-    lines.push(`  ${printable(column.header).padEnd(28)} -> ${printable(target)}${column.note ? shown`  [${column.note}]` : ''}${check}`);
+    const check =
+      column.sample && column.sample.invalid > 0
+        ? shown`  ${column.sample.invalid} of ${column.sample.checked} sample values invalid, e.g. "${column.sample.examples[0]?.value}": ${column.sample.examples[0]?.issue}`
+        : '';
+    lines.push(
+      `  ${printable(column.header).padEnd(28)} -> ${printable(target)}${column.note ? shown`  [${column.note}]` : ''}${check}`,
+    );
   }
   for (const warning of preview.warnings) lines.push(shown`warning: ${warning}`);
   for (const problem of preview.problems) lines.push(shown`problem: ${problem}`);

@@ -12,7 +12,11 @@ describe('inferDayFirst', () => {
 });
 
 describe('checkSamples', () => {
-  const [zip, phone] = parseFlowDefinition({ id: 'f', name: 'F', fields: [{ name: 'postal_code' }, { name: 'phone_1' }] }).fields;
+  const [zip, phone] = parseFlowDefinition({
+    id: 'f',
+    name: 'F',
+    fields: [{ name: 'postal_code' }, { name: 'phone_1' }],
+  }).fields;
   it('counts invalid and repaired values with examples', () => {
     expect(checkSamples(zip!, ['2134', '78701', 'abc', ''], { phoneRegion: 'US' })).toEqual({
       checked: 3,
@@ -27,10 +31,16 @@ describe('checkSamples', () => {
 });
 
 describe('samplesContradict', () => {
-  const fields = parseFlowDefinition({ id: 'f', name: 'F', fields: [{ name: 'job_title' }, { name: 'dob' }, { name: 'company' }, { name: 'phone_1' }, { name: 'email' }] }).fields;
+  const fields = parseFlowDefinition({
+    id: 'f',
+    name: 'F',
+    fields: [{ name: 'job_title' }, { name: 'dob' }, { name: 'company' }, { name: 'phone_1' }, { name: 'email' }],
+  }).fields;
   const field = (name: string) => fields.find((candidate) => candidate.name === name)!;
   it('vetoes salutations, yes/no flags and values that cannot be of the type', () => {
-    expect(samplesContradict(field('job_title'), ['Mr.', 'Mrs.', 'Dr', 'Frau'])).toBe('its values are salutations (Mr., Mrs.)');
+    expect(samplesContradict(field('job_title'), ['Mr.', 'Mrs.', 'Dr', 'Frau'])).toBe(
+      'its values are salutations (Mr., Mrs.)',
+    );
     expect(samplesContradict(field('company'), ['ja', '1', 'JA', 'nein'])).toBe('its values are yes/no flags');
     expect(samplesContradict(field('dob'), ['1', '17', '31'])).toBe('its values are not dates');
     expect(samplesContradict(field('phone_1'), ['pager', 'home', 'work'])).toBe('its values are not phone values');

@@ -54,17 +54,71 @@ export function checkSamples(field: FieldSpec, values: readonly string[], contex
 // Values that fill no standard field: a salutation column ("title" in Mautic and Outlook) and a yes/no flag
 // ("company" in hitobito: is this contact a company?).
 const SALUTATIONS = new Set([
-  'mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'sir', 'madam', 'herr', 'frau', 'hr', 'fr', 'm', 'mme', 'mlle',
-  'monsieur', 'madame', 'sr', 'sra', 'srta', 'senor', 'senora', 'don', 'dona', 'sig', 'sigra', 'signor', 'signora',
-  'dhr', 'mevr', 'mw', 'heer', 'mevrouw',
+  'mr',
+  'mrs',
+  'ms',
+  'miss',
+  'mx',
+  'dr',
+  'prof',
+  'sir',
+  'madam',
+  'herr',
+  'frau',
+  'hr',
+  'fr',
+  'm',
+  'mme',
+  'mlle',
+  'monsieur',
+  'madame',
+  'sr',
+  'sra',
+  'srta',
+  'senor',
+  'senora',
+  'don',
+  'dona',
+  'sig',
+  'sigra',
+  'signor',
+  'signora',
+  'dhr',
+  'mevr',
+  'mw',
+  'heer',
+  'mevrouw',
 ]);
-const YES_NO = new Set(['yes', 'no', 'y', 'n', 'true', 'false', '1', '0', 'x', 'ja', 'nein', 'oui', 'non', 'si', 'sim', 'nao', 'wahr', 'falsch', 'nee']);
+const YES_NO = new Set([
+  'yes',
+  'no',
+  'y',
+  'n',
+  'true',
+  'false',
+  '1',
+  '0',
+  'x',
+  'ja',
+  'nein',
+  'oui',
+  'non',
+  'si',
+  'sim',
+  'nao',
+  'wahr',
+  'falsch',
+  'nee',
+]);
 
 // Vetoes need a few values: a one-row sample ("Phone 1 - Value: pager" in a test export) proves nothing.
 const VETO_MINIMUM = 3;
 const VETO_SHARE = 0.8;
 
-const word = (value: string) => foldAccents(value).replace(/[.\s]+/g, ' ').trim();
+const word = (value: string) =>
+  foldAccents(value)
+    .replace(/[.\s]+/g, ' ')
+    .trim();
 
 /** Loose shapes: what a value of each type cannot look like, whatever the country it comes from. */
 const NOT_OF_TYPE: Partial<Record<FieldType, (value: string) => boolean>> = {
@@ -84,10 +138,18 @@ export function samplesContradict(field: FieldSpec, values: readonly string[]): 
   const present = values.map((value) => value.trim()).filter((value) => value !== '');
   if (present.length < VETO_MINIMUM) return undefined;
   const share = (test: (value: string) => boolean) => present.filter(test).length / present.length >= VETO_SHARE;
-  if (field.type !== 'choice' && share((value) => SALUTATIONS.has(word(value)))) return 'its values are salutations (Mr., Mrs.)';
-  if (field.type !== 'boolean' && field.type !== 'number' && field.type !== 'choice' && share((value) => YES_NO.has(word(value)))) return 'its values are yes/no flags';
+  if (field.type !== 'choice' && share((value) => SALUTATIONS.has(word(value))))
+    return 'its values are salutations (Mr., Mrs.)';
+  if (
+    field.type !== 'boolean' &&
+    field.type !== 'number' &&
+    field.type !== 'choice' &&
+    share((value) => YES_NO.has(word(value)))
+  )
+    return 'its values are yes/no flags';
   const notOfType = NOT_OF_TYPE[field.type];
-  if (notOfType && share(notOfType)) return `its values are not ${field.type === 'date' ? 'dates' : `${field.type} values`}`;
+  if (notOfType && share(notOfType))
+    return `its values are not ${field.type === 'date' ? 'dates' : `${field.type} values`}`;
   return undefined;
 }
 

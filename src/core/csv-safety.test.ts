@@ -3,7 +3,18 @@ import { isDangerousCell, neutraliseCell, neutraliseRow, safeCsvLines } from './
 
 describe('CSV formula safety', () => {
   it('neutralises cells that start a formula', () => {
-    for (const cell of ['=1+1', '+A1', '-A1+B1', '@SUM(A1:A2)', '=HYPERLINK("http://x.test","click")', '\tabc', '\r=1', '-', '+', '=']) {
+    for (const cell of [
+      '=1+1',
+      '+A1',
+      '-A1+B1',
+      '@SUM(A1:A2)',
+      '=HYPERLINK("http://x.test","click")',
+      '\tabc',
+      '\r=1',
+      '-',
+      '+',
+      '=',
+    ]) {
       expect(isDangerousCell(cell), JSON.stringify(cell)).toBe(true);
       expect(neutraliseCell(cell)).toBe(`'${cell}`);
     }
@@ -22,7 +33,18 @@ describe('CSV formula safety', () => {
   });
 
   it('leaves plain numbers and phone numbers as they are', () => {
-    for (const cell of ['+15125550143', '-12.5', '+1 (512) 555-0143', '-5', '+1 713 555 0100', '-(5)', ' -5', '+44 20 7946.0958', '42', '0.5']) {
+    for (const cell of [
+      '+15125550143',
+      '-12.5',
+      '+1 (512) 555-0143',
+      '-5',
+      '+1 713 555 0100',
+      '-(5)',
+      ' -5',
+      '+44 20 7946.0958',
+      '42',
+      '0.5',
+    ]) {
       expect(isDangerousCell(cell), JSON.stringify(cell)).toBe(false);
       expect(neutraliseCell(cell)).toBe(cell);
     }
@@ -35,7 +57,16 @@ describe('CSV formula safety', () => {
   });
 
   it('leaves ordinary text alone, including text that spans lines', () => {
-    for (const cell of ['', 'Maria', 'maria@example.com', '1+1', 'Roof: tile\n=not a formula here', 'a=b', 'x@y', ' hello']) {
+    for (const cell of [
+      '',
+      'Maria',
+      'maria@example.com',
+      '1+1',
+      'Roof: tile\n=not a formula here',
+      'a=b',
+      'x@y',
+      ' hello',
+    ]) {
       expect(isDangerousCell(cell), JSON.stringify(cell)).toBe(false);
     }
   });
@@ -45,6 +76,11 @@ describe('CSV formula safety', () => {
   });
 
   it('writes CSV lines with every cell neutralised, quoting cells that span lines', () => {
-    expect(safeCsvLines([['=h', 'phone'], ['=1+1\nx', '+15125550143']])).toBe('\'=h,phone\r\n"\'=1+1\nx",+15125550143\r\n');
+    expect(
+      safeCsvLines([
+        ['=h', 'phone'],
+        ['=1+1\nx', '+15125550143'],
+      ]),
+    ).toBe('\'=h,phone\r\n"\'=1+1\nx",+15125550143\r\n');
   });
 });

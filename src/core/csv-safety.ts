@@ -38,5 +38,5 @@ export function neutraliseRow(cells: readonly string[]): string[] {
  * used: it misses formulas that span lines and prefixes every phone number.
  */
 export function safeCsvLines(rows: readonly (readonly string[])[]): string {
-  return Papa.unparse(rows.map(neutraliseRow), { newline: '\r\n' }) + '\r\n';
+  return `${Papa.unparse(rows.map(neutraliseRow), { newline: '\r\n' })}\r\n`;
 }

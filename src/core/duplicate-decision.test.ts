@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredFields } from './dedup.js';
-import { decideDuplicates, type DecisionCandidate, type DecisionInput, type StoredClaim } from './duplicate-decision.js';
+import {
+  decideDuplicates,
+  type DecisionCandidate,
+  type DecisionInput,
+  type StoredClaim,
+} from './duplicate-decision.js';
 import type { DuplicatePolicy } from './flow-spec.js';
 
 interface Row extends DecisionCandidate {
@@ -11,10 +16,21 @@ const NOW = new Date('2024-06-30T12:00:00.000Z');
 const DAY = 86_400_000;
 const daysAgo = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
 
-const policy = (extra: Partial<DuplicatePolicy> = {}): DuplicatePolicy => ({ keys: ['email'], windowDays: null, action: 'reject', scope: 'flow', ...extra });
+const policy = (extra: Partial<DuplicatePolicy> = {}): DuplicatePolicy => ({
+  keys: ['email'],
+  windowDays: null,
+  action: 'reject',
+  scope: 'flow',
+  ...extra,
+});
 
 let counter = 0;
-function row(keys: readonly string[], fields: StoredFields = {}, verdict: Row['verdict'] = 'accepted', reason: string | null = null): Row {
+function row(
+  keys: readonly string[],
+  fields: StoredFields = {},
+  verdict: Row['verdict'] = 'accepted',
+  reason: string | null = null,
+): Row {
   counter++;
   return { id: `new-${counter}`, verdict, reason, keys, fields };
 }
@@ -57,8 +73,22 @@ describe('decideDuplicates', () => {
     const errored = row([], {}, 'error', null);
     const decision = decide([rejected, errored]);
     expect(decision.decisions).toEqual([
-      { outcome: 'failure', action: 'rejected', reason: 'email is required', leadId: rejected.id, duplicate: false, previous: null },
-      { outcome: 'error', action: 'error', reason: 'row could not be read', leadId: errored.id, duplicate: false, previous: null },
+      {
+        outcome: 'failure',
+        action: 'rejected',
+        reason: 'email is required',
+        leadId: rejected.id,
+        duplicate: false,
+        previous: null,
+      },
+      {
+        outcome: 'error',
+        action: 'error',
+        reason: 'row could not be read',
+        leadId: errored.id,
+        duplicate: false,
+        previous: null,
+      },
     ]);
     expect(decision.claims).toEqual([]);
   });
@@ -82,32 +112,55 @@ describe('decideDuplicates', () => {
       const first = row(['email=a@x.com']);
       const second = row(['email=a@x.com']);
       const decision = decide([first, second]);
-      expect(decision.decisions[1]).toMatchObject({ action: 'duplicate', duplicateOf: { leadId: first.id, key: 'email' } });
+      expect(decision.decisions[1]).toMatchObject({
+        action: 'duplicate',
+        duplicateOf: { leadId: first.id, key: 'email' },
+      });
       expect(decision.claims).toEqual([{ key: 'email=a@x.com', leadId: first.id }]);
     });
     it('matches on the first key that has an owner, in the policy order', () => {
       const dup = row(['email=new@x.com', 'phone_1=+15125550143']);
-      const decision = decide([dup], { policy: policy({ keys: ['email', 'phone_1'] }), claims: new Map([['phone_1=+15125550143', claim('stored-2')]]) });
+      const decision = decide([dup], {
+        policy: policy({ keys: ['email', 'phone_1'] }),
+        claims: new Map([['phone_1=+15125550143', claim('stored-2')]]),
+      });
       expect(decision.decisions[0]?.duplicateOf).toEqual({ leadId: 'stored-2', key: 'phone_1' });
     });
   });
 
   describe('update and merge', () => {
-    const stored = new Map<string, StoredFields>([['stored-1', { first_name: 'Maria', city: null, phone_1: '+15125550143' }]]);
+    const stored = new Map<string, StoredFields>([
+      ['stored-1', { first_name: 'Maria', city: null, phone_1: '+15125550143' }],
+    ]);
     const claims = new Map([['email=a@x.com', claim('stored-1')]]);
 
     it('update overwrites a stored lead with the new non-empty values and keeps what it overwrote', () => {
       const dup = row(['email=a@x.com'], { first_name: 'María', city: 'Austin', phone_1: '' });
       const decision = decide([dup], { policy: policy({ action: 'update' }), claims, storedFields: stored });
-      expect(decision.decisions[0]).toEqual({ outcome: 'success', action: 'updated', reason: null, leadId: 'stored-1', duplicate: true, previous: stored.get('stored-1') });
-      expect({ ...decision.updates.get('stored-1') }).toEqual({ first_name: 'María', city: 'Austin', phone_1: '+15125550143' });
+      expect(decision.decisions[0]).toEqual({
+        outcome: 'success',
+        action: 'updated',
+        reason: null,
+        leadId: 'stored-1',
+        duplicate: true,
+        previous: stored.get('stored-1'),
+      });
+      expect({ ...decision.updates.get('stored-1') }).toEqual({
+        first_name: 'María',
+        city: 'Austin',
+        phone_1: '+15125550143',
+      });
       expect(decision.claims).toEqual([]);
     });
     it('merge fills only the empty fields of a stored lead', () => {
       const dup = row(['email=a@x.com'], { first_name: 'María', city: 'Austin' });
       const decision = decide([dup], { policy: policy({ action: 'merge' }), claims, storedFields: stored });
       expect(decision.decisions[0]).toMatchObject({ action: 'merged', leadId: 'stored-1', duplicate: true });
-      expect({ ...decision.updates.get('stored-1') }).toEqual({ first_name: 'Maria', city: 'Austin', phone_1: '+15125550143' });
+      expect({ ...decision.updates.get('stored-1') }).toEqual({
+        first_name: 'Maria',
+        city: 'Austin',
+        phone_1: '+15125550143',
+      });
     });
     it('applies two updates of one stored lead in order; the second records the first as previous', () => {
       const one = row(['email=a@x.com'], { city: 'Austin' });
@@ -136,26 +189,38 @@ describe('decideDuplicates', () => {
 
   describe('window', () => {
     it('without a window, a claim of any age counts', () => {
-      const decision = decide([row(['email=a@x.com'])], { claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(3650))]]) });
+      const decision = decide([row(['email=a@x.com'])], {
+        claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(3650))]]),
+      });
       expect(decision.decisions[0]?.action).toBe('duplicate');
       expect(decision.cutoff).toBeNull();
       expect(decision.expired).toEqual([]);
     });
     it('with a window in days, a claim inside it counts', () => {
-      const decision = decide([row(['email=a@x.com'])], { policy: policy({ windowDays: 30 }), claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(29))]]) });
+      const decision = decide([row(['email=a@x.com'])], {
+        policy: policy({ windowDays: 30 }),
+        claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(29))]]),
+      });
       expect(decision.decisions[0]?.action).toBe('duplicate');
       expect(decision.cutoff).toBe(daysAgo(30));
     });
     it('an expired claim is released and the key claimed by the new lead', () => {
       const fresh = row(['email=a@x.com']);
-      const decision = decide([fresh], { policy: policy({ windowDays: 30 }), claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(31))]]) });
+      const decision = decide([fresh], {
+        policy: policy({ windowDays: 30 }),
+        claims: new Map([['email=a@x.com', claim('stored-1', daysAgo(31))]]),
+      });
       expect(decision.decisions[0]?.action).toBe('created');
       expect(decision.expired).toEqual(['email=a@x.com']);
       expect(decision.claims).toEqual([{ key: 'email=a@x.com', leadId: fresh.id }]);
     });
     it('the window ends at the time passed in, not the clock', () => {
       const claims = new Map([['email=a@x.com', claim('stored-1', '2020-01-01T00:00:00.000Z')]]);
-      const then = decide([row(['email=a@x.com'])], { policy: policy({ windowDays: 30 }), claims, now: new Date('2020-01-15T00:00:00.000Z') });
+      const then = decide([row(['email=a@x.com'])], {
+        policy: policy({ windowDays: 30 }),
+        claims,
+        now: new Date('2020-01-15T00:00:00.000Z'),
+      });
       expect(then.decisions[0]?.action).toBe('duplicate');
     });
   });
@@ -164,11 +229,17 @@ describe('decideDuplicates', () => {
     const composite = policy({ keys: [['first_name', 'postal_code'], 'email'] });
     it('matches on a composite key by its field names', () => {
       const dup = row(['first_name+postal_code=Ann\u001f02134']);
-      const decision = decide([dup], { policy: composite, claims: new Map([['first_name+postal_code=Ann\u001f02134', claim('stored-1')]]) });
+      const decision = decide([dup], {
+        policy: composite,
+        claims: new Map([['first_name+postal_code=Ann\u001f02134', claim('stored-1')]]),
+      });
       expect(decision.decisions[0]?.duplicateOf).toEqual({ leadId: 'stored-1', key: 'first_name+postal_code' });
     });
     it('a lead with another composite value is new', () => {
-      const decision = decide([row(['first_name+postal_code=Ann\u001f02135'])], { policy: composite, claims: new Map([['first_name+postal_code=Ann\u001f02134', claim('stored-1')]]) });
+      const decision = decide([row(['first_name+postal_code=Ann\u001f02135'])], {
+        policy: composite,
+        claims: new Map([['first_name+postal_code=Ann\u001f02134', claim('stored-1')]]),
+      });
       expect(decision.decisions[0]?.action).toBe('created');
     });
   });

@@ -106,10 +106,24 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
 
   const decide = (submission: T): Decision => {
     if (submission.verdict === 'error') {
-      return { outcome: 'error', action: 'error', reason: submission.reason ?? 'row could not be read', leadId: submission.id, duplicate: false, previous: null };
+      return {
+        outcome: 'error',
+        action: 'error',
+        reason: submission.reason ?? 'row could not be read',
+        leadId: submission.id,
+        duplicate: false,
+        previous: null,
+      };
     }
     if (submission.verdict === 'rejected') {
-      return { outcome: 'failure', action: 'rejected', reason: submission.reason, leadId: submission.id, duplicate: false, previous: null };
+      return {
+        outcome: 'failure',
+        action: 'rejected',
+        reason: submission.reason,
+        leadId: submission.id,
+        duplicate: false,
+        previous: null,
+      };
     }
     let match: string | undefined;
     let matchedKey = '';
@@ -120,14 +134,25 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
     }
     if (match && policy) {
       if (policy.action === 'reject') {
-        return { outcome: 'failure', action: 'duplicate', reason: 'duplicate', leadId: submission.id, duplicate: true, duplicateOf: { leadId: match, key: keyFields(matchedKey) }, previous: null };
+        return {
+          outcome: 'failure',
+          action: 'duplicate',
+          reason: 'duplicate',
+          leadId: submission.id,
+          duplicate: true,
+          duplicateOf: { leadId: match, key: keyFields(matchedKey) },
+          previous: null,
+        };
       }
       const action = policy.action === 'update' ? 'updated' : 'merged';
       const lead = pending.get(match);
       let previous: StoredFields | null = null;
       if (lead) {
         // A lead created earlier in the batch: it is written once, with every later duplicate combined in.
-        createdFields.set(match, combineFields(policy.action, createdFields.get(match) ?? input.fieldsOf(lead), input.fieldsOf(submission)));
+        createdFields.set(
+          match,
+          combineFields(policy.action, createdFields.get(match) ?? input.fieldsOf(lead), input.fieldsOf(submission)),
+        );
       } else if (!dryRun) {
         previous = updates.get(match) ?? input.storedFields.get(match) ?? {};
         updates.set(match, combineFields(policy.action, previous, input.fieldsOf(submission)));

@@ -16,7 +16,11 @@ describe('string', () => {
 describe('email', () => {
   it('lowercases, trims and splits into parts', () => {
     const value = normalise('email', ' Maria.Garcia@GMAIL.com\u200b ', us);
-    expect(value).toMatchObject({ normal: 'maria.garcia@gmail.com', valid: true, parts: { user: 'maria.garcia', domain: 'gmail.com', is_free: true, is_disposable: false } });
+    expect(value).toMatchObject({
+      normal: 'maria.garcia@gmail.com',
+      valid: true,
+      parts: { user: 'maria.garcia', domain: 'gmail.com', is_free: true, is_disposable: false },
+    });
   });
   it('removes non-breaking and zero-width spaces a spreadsheet left inside', () => {
     expect(normalise('email', 'ann\u00a0@example.com', us).normal).toBe('ann@example.com');
@@ -38,17 +42,26 @@ describe('phone', () => {
   it('normalises national and international formats to E.164', () => {
     expect(normalise('phone', '(512) 555-0143', us).normal).toBe('+15125550143');
     expect(normalise('phone', '512.555.0143', us).normal).toBe('+15125550143');
-    expect(normalise('phone', '+44 20 7946 0958', us)).toMatchObject({ normal: '+442079460958', parts: { country: 'GB', country_code: '44' } });
+    expect(normalise('phone', '+44 20 7946 0958', us)).toMatchObject({
+      normal: '+442079460958',
+      parts: { country: 'GB', country_code: '44' },
+    });
   });
   it('keeps the extension as a part', () => {
-    expect(normalise('phone', '512-555-0143 ext. 12', us).parts).toMatchObject({ extension: '12', national: '5125550143' });
+    expect(normalise('phone', '512-555-0143 ext. 12', us).parts).toMatchObject({
+      extension: '12',
+      national: '5125550143',
+    });
   });
   it('uses the flow region for national numbers', () => {
     expect(normalise('phone', '020 7946 0958', { phoneRegion: 'GB' }).normal).toBe('+442079460958');
   });
   it('rejects impossible numbers and flags scientific notation', () => {
     expect(normalise('phone', '555-0143', us).valid).toBe(false);
-    expect(normalise('phone', '1.2025550143E+09', us)).toMatchObject({ valid: false, issue: expect.stringContaining('scientific notation') });
+    expect(normalise('phone', '1.2025550143E+09', us)).toMatchObject({
+      valid: false,
+      issue: expect.stringContaining('scientific notation'),
+    });
   });
   it('gives the same answer from the cache', () => {
     const first = normalise('phone', '(602) 555-0107', us);
@@ -59,12 +72,19 @@ describe('phone', () => {
 
 describe('postal_code', () => {
   it('reads US ZIP and ZIP+4, keeping leading zeros', () => {
-    expect(normalise('postal_code', '02134', us)).toMatchObject({ normal: '02134', parts: { zip: '02134', plus4: null } });
+    expect(normalise('postal_code', '02134', us)).toMatchObject({
+      normal: '02134',
+      parts: { zip: '02134', plus4: null },
+    });
     expect(normalise('postal_code', '021341234', us).normal).toBe('02134-1234');
     expect(normalise('postal_code', '78701-1234', us).normal).toBe('78701-1234');
   });
   it('repairs ZIPs that lost their leading zero in a spreadsheet', () => {
-    expect(normalise('postal_code', '2134', us)).toMatchObject({ normal: '02134', valid: true, issue: expect.stringContaining('leading zero') });
+    expect(normalise('postal_code', '2134', us)).toMatchObject({
+      normal: '02134',
+      valid: true,
+      issue: expect.stringContaining('leading zero'),
+    });
   });
   it('reads Canadian and UK codes', () => {
     expect(normalise('postal_code', 'k1a0b1', us)).toMatchObject({ normal: 'K1A 0B1', parts: { country: 'CA' } });
@@ -84,7 +104,17 @@ describe('state', () => {
     expect(normalise('state', 'Ontario', us).normal).toBe('ON');
   });
   it('reads the traditional abbreviations people type, with or without dots and spaces', () => {
-    for (const [written, code] of [['Calif.', 'CA'], ['calif', 'CA'], ['N. Dak.', 'ND'], ['Penna.', 'PA'], ['W.Va.', 'WV'], ['N.Y.', 'NY'], ['Tex.', 'TX'], ['Washington, D.C.', 'DC'], ['Que.', 'QC']] as const) {
+    for (const [written, code] of [
+      ['Calif.', 'CA'],
+      ['calif', 'CA'],
+      ['N. Dak.', 'ND'],
+      ['Penna.', 'PA'],
+      ['W.Va.', 'WV'],
+      ['N.Y.', 'NY'],
+      ['Tex.', 'TX'],
+      ['Washington, D.C.', 'DC'],
+      ['Que.', 'QC'],
+    ] as const) {
       const value = normalise('state', written, us);
       expect(value.valid ? value.normal : undefined, written).toBe(code);
     }
@@ -155,7 +185,13 @@ describe('boolean', () => {
 });
 
 describe('choice', () => {
-  const context: NormaliseContext = { phoneRegion: 'US', choices: [{ value: 'shingle', label: 'Asphalt shingle' }, { value: 'tile', label: 'Tile' }] };
+  const context: NormaliseContext = {
+    phoneRegion: 'US',
+    choices: [
+      { value: 'shingle', label: 'Asphalt shingle' },
+      { value: 'tile', label: 'Tile' },
+    ],
+  };
   it('matches values and labels case-insensitively', () => {
     expect(normalise('choice', 'SHINGLE', context).normal).toBe('shingle');
     expect(normalise('choice', 'asphalt shingle', context).normal).toBe('shingle');
@@ -168,7 +204,10 @@ describe('choice', () => {
 describe('url', () => {
   it('accepts web addresses with or without a scheme', () => {
     expect(normalise('url', 'https://example.com/a?b=1', us).normal).toBe('https://example.com/a?b=1');
-    expect(normalise('url', 'example.com', us)).toMatchObject({ normal: 'http://example.com/', parts: { host: 'example.com' } });
+    expect(normalise('url', 'example.com', us)).toMatchObject({
+      normal: 'http://example.com/',
+      parts: { host: 'example.com' },
+    });
   });
   it('rejects other schemes and junk', () => {
     expect(normalise('url', 'javascript:alert(1)', us).valid).toBe(false);

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { normalisePhone } from './phone.js';
-import { COUNTRY_ALIASES, DISPOSABLE_EMAIL_DOMAINS, FREE_EMAIL_DOMAINS, REGION_ABBREVIATIONS, REGIONS } from './reference-data.js';
+import {
+  COUNTRY_ALIASES,
+  DISPOSABLE_EMAIL_DOMAINS,
+  FREE_EMAIL_DOMAINS,
+  REGION_ABBREVIATIONS,
+  REGIONS,
+} from './reference-data.js';
 import { cleanText } from './text.js';
 
 export const FIELD_TYPES = [
@@ -78,7 +84,11 @@ const EMAIL_JUNK = /[\u00A0\u200B-\u200D\u2060\uFEFF]/g;
 
 // (From the raw value: cleanText has already turned a non-breaking space into a plain one.)
 function normaliseEmail(raw: string): FieldValue {
-  const address = raw.replace(EMAIL_JUNK, '').trim().replace(/^mailto:/i, '').toLowerCase();
+  const address = raw
+    .replace(EMAIL_JUNK, '')
+    .trim()
+    .replace(/^mailto:/i, '')
+    .toLowerCase();
   if (!EMAIL.test(address)) return invalid(raw, 'not a valid email address');
   const at = address.lastIndexOf('@');
   const domain = address.slice(at + 1);
@@ -130,7 +140,10 @@ function normalisePostalCode(raw: string, text: string): FieldValue {
 
 // Names and abbreviations compared without case, dots or spaces: "N.Y.", "n y", "New York", "Calif.".
 const regionKey = (text: string) => text.toLowerCase().replace(/[.,\s]+/g, '');
-const REGION_BY_NAME = new Map([...Object.entries(REGIONS).map(([code, name]) => [regionKey(name), code] as const), ...Object.entries(REGION_ABBREVIATIONS)]);
+const REGION_BY_NAME = new Map([
+  ...Object.entries(REGIONS).map(([code, name]) => [regionKey(name), code] as const),
+  ...Object.entries(REGION_ABBREVIATIONS),
+]);
 
 function normaliseState(raw: string, text: string): FieldValue {
   const key = regionKey(text);
@@ -211,28 +224,41 @@ function isoDate(year: number, month: number, day: number): string | undefined {
  */
 function normaliseDate(raw: string, text: string, context: NormaliseContext): FieldValue {
   const lower = text.toLowerCase();
-  let result: string | undefined;
-  let match: RegExpExecArray | null;
-  if ((match = ISO_DATE.exec(lower))) {
-    result = isoDate(Number(match[1]), Number(match[2]), Number(match[3]));
-  } else if ((match = NUMERIC_DATE.exec(lower))) {
-    const first = Number(match[1]);
-    const second = Number(match[2]);
-    const year = expandYear(match[3] ?? '', context);
-    const dayFirst = first > 12 || (context.dayFirst === true && second <= 12);
-    result = dayFirst ? isoDate(year, second, first) : isoDate(year, first, second);
-  } else if ((match = COMPACT_DATE.exec(lower))) {
-    result = isoDate(Number(match[1]), Number(match[2]), Number(match[3]));
-  } else if ((match = MONTH_FIRST.exec(lower))) {
-    result = isoDate(Number(match[3]), monthIndex(match[1] ?? '') + 1, Number(match[2]));
-  } else if ((match = DAY_FIRST.exec(lower))) {
-    result = isoDate(expandYear(match[3] ?? '', context), monthIndex(match[2] ?? '') + 1, Number(match[1]));
-  } else if (SERIAL.test(lower)) {
+  const result = datePattern(lower, context);
+  if (!result && SERIAL.test(lower)) {
     const date = fromExcelSerial(Number(lower), context.date1904);
-    if (date) return { raw, normal: date.toISOString().slice(0, 10), valid: true, issue: 'read as an Excel serial date' };
+    if (date)
+      return { raw, normal: date.toISOString().slice(0, 10), valid: true, issue: 'read as an Excel serial date' };
   }
   if (!result) return invalid(raw, 'not a recognised date');
-  return { raw, normal: result, valid: true, parts: { year: Number(result.slice(0, 4)), month: Number(result.slice(5, 7)), day: Number(result.slice(8, 10)) } };
+  return {
+    raw,
+    normal: result,
+    valid: true,
+    parts: { year: Number(result.slice(0, 4)), month: Number(result.slice(5, 7)), day: Number(result.slice(8, 10)) },
+  };
+}
+
+// The written forms of a date, tried in order: ISO, numeric (month- or day-first), compact, month names.
+function datePattern(lower: string, context: NormaliseContext): string | undefined {
+  const iso = ISO_DATE.exec(lower);
+  if (iso) return isoDate(Number(iso[1]), Number(iso[2]), Number(iso[3]));
+  const numeric = NUMERIC_DATE.exec(lower);
+  if (numeric) {
+    const first = Number(numeric[1]);
+    const second = Number(numeric[2]);
+    const year = expandYear(numeric[3] ?? '', context);
+    const dayFirst = first > 12 || (context.dayFirst === true && second <= 12);
+    return dayFirst ? isoDate(year, second, first) : isoDate(year, first, second);
+  }
+  const compact = COMPACT_DATE.exec(lower);
+  if (compact) return isoDate(Number(compact[1]), Number(compact[2]), Number(compact[3]));
+  const monthFirst = MONTH_FIRST.exec(lower);
+  if (monthFirst) return isoDate(Number(monthFirst[3]), monthIndex(monthFirst[1] ?? '') + 1, Number(monthFirst[2]));
+  const dayFirst = DAY_FIRST.exec(lower);
+  if (dayFirst)
+    return isoDate(expandYear(dayFirst[3] ?? '', context), monthIndex(dayFirst[2] ?? '') + 1, Number(dayFirst[1]));
+  return undefined;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;

@@ -2,7 +2,16 @@ import { distance } from 'fastest-levenshtein';
 import { samplesContradict, valueKind, type ValueKind } from './column-hints.js';
 import { normalise, type FieldType } from './field-types.js';
 import type { FieldSpec } from './flow-spec.js';
-import { ADDRESS_OWNERS, AMBIGUOUS_PHRASES, FIELD_PHRASES, GROUP_WORDS, headerTokens, MAIN_OWNERS, parseHeader, type ParsedHeader } from './header-words.js';
+import {
+  ADDRESS_OWNERS,
+  AMBIGUOUS_PHRASES,
+  FIELD_PHRASES,
+  GROUP_WORDS,
+  headerTokens,
+  MAIN_OWNERS,
+  parseHeader,
+  type ParsedHeader,
+} from './header-words.js';
 import type { RawLead } from './pipeline.js';
 import { STANDARD_SYNONYMS } from './synonyms.js';
 import { squash } from './text.js';
@@ -40,11 +49,61 @@ export function headerWords(header: string): string[] {
  * with one of these (that the field's own name does not have) is never matched loosely.
  */
 const QUALIFIERS = new Set([
-  'opt', 'optin', 'optout', 'out', 'type', 'score', 'status', 'created', 'updated', 'modified', 'date', 'time',
-  'owner', 'verified', 'valid', 'validity', 'bounce', 'bounced', 'consent', 'count', 'campaign', 'unsubscribe',
-  'unsubscribed', 'source', 'id', 'flag', 'dnc', 'confirmed', 'domain', 'format', 'ext', 'extension', 'country',
-  'code', 'last', 'first', 'rating', 'stage', 'priority', 'preference', 'preferred', 'permission', 'marketing',
-  'subscribed', 'sent', 'opened', 'clicked', 'hash', 'sha256', 'md5', 'label', 'tag', 'tags', 'quality', 'language',
+  'opt',
+  'optin',
+  'optout',
+  'out',
+  'type',
+  'score',
+  'status',
+  'created',
+  'updated',
+  'modified',
+  'date',
+  'time',
+  'owner',
+  'verified',
+  'valid',
+  'validity',
+  'bounce',
+  'bounced',
+  'consent',
+  'count',
+  'campaign',
+  'unsubscribe',
+  'unsubscribed',
+  'source',
+  'id',
+  'flag',
+  'dnc',
+  'confirmed',
+  'domain',
+  'format',
+  'ext',
+  'extension',
+  'country',
+  'code',
+  'last',
+  'first',
+  'rating',
+  'stage',
+  'priority',
+  'preference',
+  'preferred',
+  'permission',
+  'marketing',
+  'subscribed',
+  'sent',
+  'opened',
+  'clicked',
+  'hash',
+  'sha256',
+  'md5',
+  'label',
+  'tag',
+  'tags',
+  'quality',
+  'language',
 ]);
 
 function qualifiedAway(header: string, field: FieldSpec, matchedWords: ReadonlySet<string>): boolean {
@@ -59,7 +118,11 @@ function editDistance(a: string, b: string): number {
   const differences: number[] = [];
   for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) differences.push(index);
   const [first, second] = differences;
-  const swapped = differences.length === 2 && second === (first ?? 0) + 1 && a[first ?? 0] === b[second ?? 0] && a[second ?? 0] === b[first ?? 0];
+  const swapped =
+    differences.length === 2 &&
+    second === (first ?? 0) + 1 &&
+    a[first ?? 0] === b[second ?? 0] &&
+    a[second ?? 0] === b[first ?? 0];
   return swapped ? 1 : plain;
 }
 
@@ -73,7 +136,11 @@ function wordsAlike(a: string, b: string): boolean {
 
 /** A header that is a known name with a typo in its words (same words, each equal or nearly so). */
 function typoOf(header: readonly string[], name: readonly string[]): boolean {
-  return header.length === name.length && header.some((word, index) => word !== name[index]) && header.every((word, index) => wordsAlike(word, name[index] ?? ''));
+  return (
+    header.length === name.length &&
+    header.some((word, index) => word !== name[index]) &&
+    header.every((word, index) => wordsAlike(word, name[index] ?? ''))
+  );
 }
 
 /** Scores how well a header names a field; undefined when it does not. */
@@ -81,12 +148,16 @@ function matchHeader(header: string, field: FieldSpec): Candidate | undefined {
   const trimmed = header.trim();
   if (trimmed === field.name) return { field: field.name, confidence: 1, note: 'exact field name' };
   const lower = trimmed.toLowerCase();
-  if (lower === field.name || lower === field.label.toLowerCase()) return { field: field.name, confidence: 0.97, note: 'field name or label' };
-  if (field.aliases.some((alias) => alias.toLowerCase() === lower)) return { field: field.name, confidence: 0.96, note: 'alias' };
+  if (lower === field.name || lower === field.label.toLowerCase())
+    return { field: field.name, confidence: 0.97, note: 'field name or label' };
+  if (field.aliases.some((alias) => alias.toLowerCase() === lower))
+    return { field: field.name, confidence: 0.96, note: 'alias' };
   const key = squash(trimmed);
   if (key === '') return undefined;
-  if (key === squash(field.name) || key === squash(field.label)) return { field: field.name, confidence: 0.92, note: 'name ignoring case and punctuation' };
-  if (field.aliases.some((alias) => squash(alias) === key)) return { field: field.name, confidence: 0.9, note: 'alias ignoring case and punctuation' };
+  if (key === squash(field.name) || key === squash(field.label))
+    return { field: field.name, confidence: 0.92, note: 'name ignoring case and punctuation' };
+  if (field.aliases.some((alias) => squash(alias) === key))
+    return { field: field.name, confidence: 0.9, note: 'alias ignoring case and punctuation' };
   return undefined;
 }
 
@@ -104,7 +175,12 @@ function typoTargets(field: string): string[] {
 function matchTypo(header: string, field: FieldSpec): Candidate | undefined {
   const trimmed = header.trim();
   const words = headerWords(trimmed);
-  const names = [field.name, field.label, ...field.aliases, ...(field.custom ? [] : [...typoTargets(field.name), ...(STANDARD_SYNONYMS[field.name] ?? [])])];
+  const names = [
+    field.name,
+    field.label,
+    ...field.aliases,
+    ...(field.custom ? [] : [...typoTargets(field.name), ...(STANDARD_SYNONYMS[field.name] ?? [])]),
+  ];
   for (const name of names) {
     const nameWords = headerWords(name);
     if (typoOf(words, nameWords) && !qualifiedAway(trimmed, field, new Set(nameWords))) {
@@ -140,7 +216,18 @@ const PHONE_KINDS = new Set(['mobile', 'mobil', 'cell', 'handy']);
 // Context that makes an ambiguous "Title" a job title: "Organization 1 - Title", "Job Title".
 const JOB_CONTEXT = new Set(['organization', 'organisation', 'org', 'company', 'job', 'work', 'business', 'position']);
 // Columns that only a lead-ads export has: its bare "id" is then the platform's lead id.
-const LEAD_ADS_MARKERS = new Set(['adid', 'adname', 'adsetid', 'adsetname', 'campaignid', 'campaignname', 'formid', 'formname', 'isorganic', 'leadgenid']);
+const LEAD_ADS_MARKERS = new Set([
+  'adid',
+  'adname',
+  'adsetid',
+  'adsetname',
+  'campaignid',
+  'campaignname',
+  'formid',
+  'formname',
+  'isorganic',
+  'leadgenid',
+]);
 
 /**
  * Reads a header's structure (owners, numbered groups, line numbers, questions) and looks the words that
@@ -169,39 +256,62 @@ function lookUp(parsed: ParsedHeader): { field: string; confidence: number; note
   const mainOwner = parsed.owners.some((owner) => MAIN_OWNERS.has(owner)) ? 0.02 : 0;
   const attempts: [readonly string[], number, string][] = [
     [parsed.words, 0.88 + mainOwner, 'common export header'],
-    [parsed.words.filter((word) => !parsed.owners.includes(word) || PHONE_KINDS.has(word)), 0.85 + mainOwner, 'a field inside a longer header'],
+    [
+      parsed.words.filter((word) => !parsed.owners.includes(word) || PHONE_KINDS.has(word)),
+      0.85 + mainOwner,
+      'a field inside a longer header',
+    ],
     [parsed.core, 0.85 + mainOwner, 'a field inside a longer header'],
   ];
   if (parsed.member) {
     attempts.push([parsed.member, 0.86, 'a member of a numbered group']);
-    attempts.push([parsed.member.filter((word) => !parsed.owners.includes(word)), 0.86, 'a member of a numbered group']);
+    attempts.push([
+      parsed.member.filter((word) => !parsed.owners.includes(word)),
+      0.86,
+      'a member of a numbered group',
+    ]);
   }
   // A group noun before a member's name: "Address (home) City", "Address 1 - Region".
-  if (parsed.core.length > 1 && GROUP_WORDS.has(parsed.core[0] ?? '')) attempts.push([parsed.core.slice(1), 0.8, 'a member of a group']);
+  if (parsed.core.length > 1 && GROUP_WORDS.has(parsed.core[0] ?? ''))
+    attempts.push([parsed.core.slice(1), 0.8, 'a member of a group']);
   for (const [words, confidence, note] of attempts) {
     if (words.length === 0) continue;
     const phrase = PHRASES.get(words.join(' '));
     if (!phrase) continue;
     if (!phrase.ambiguous) return { field: phrase.field, confidence, note };
     const clear = parsed.words.some((word) => JOB_CONTEXT.has(word));
-    return { field: phrase.field, confidence: clear ? confidence : 0.6, note: clear ? note : 'an ambiguous header (a job title or a salutation)' };
+    return {
+      field: phrase.field,
+      confidence: clear ? confidence : 0.6,
+      note: clear ? note : 'an ambiguous header (a job title or a salutation)',
+    };
   }
   // "Billing Code", "Shipping Code" (Zoho): the code of an address is its postal code.
-  if (parsed.core.length === 1 && parsed.core[0] === 'code' && parsed.owners.some((owner) => ADDRESS_OWNERS.has(owner))) {
+  if (
+    parsed.core.length === 1 &&
+    parsed.core[0] === 'code' &&
+    parsed.owners.some((owner) => ADDRESS_OWNERS.has(owner))
+  ) {
     return { field: 'postal_code', confidence: 0.85, note: 'the code of an address' };
   }
   return undefined;
 }
 
 /** Scores every way a header may name a flow field and keeps the best. */
-function bestCandidate(header: string, fields: readonly FieldSpec[], byName: ReadonlyMap<string, FieldSpec>, leadAds: boolean): Candidate | undefined {
+function bestCandidate(
+  header: string,
+  fields: readonly FieldSpec[],
+  byName: ReadonlyMap<string, FieldSpec>,
+  leadAds: boolean,
+): Candidate | undefined {
   let top: Candidate | undefined;
   const consider = (candidate: Candidate | undefined) => {
     if (candidate && (!top || candidate.confidence > top.confidence)) top = candidate;
   };
   for (const field of fields) consider(matchHeader(header, field));
   consider(matchStructure(header, byName));
-  if (leadAds && squash(header) === 'id' && byName.has('lead_id')) consider({ field: 'lead_id', confidence: 0.85, note: 'the lead id of a lead-ads export' });
+  if (leadAds && squash(header) === 'id' && byName.has('lead_id'))
+    consider({ field: 'lead_id', confidence: 0.85, note: 'the lead id of a lead-ads export' });
   if (!top) for (const field of fields) consider(matchTypo(header, field));
   return top;
 }
@@ -237,7 +347,11 @@ type Suggestion = Candidate | { readonly vetoed: string } | undefined;
  * Each field goes to at most one column: when two columns match the same field, the better match wins and
  * the other is left unmapped with a note saying so. A file without a header row is mapped from its values.
  */
-export function suggestMapping(headers: readonly string[], fields: readonly FieldSpec[], context: MappingContext = {}): ColumnMapping[] {
+export function suggestMapping(
+  headers: readonly string[],
+  fields: readonly FieldSpec[],
+  context: MappingContext = {},
+): ColumnMapping[] {
   const samples = context.samples ?? [];
   const valuesOf = (index: number) => samples.map((row) => row[index] ?? '');
   if (context.hasHeader === false) return mapByValues(headers, fields, valuesOf, context.phoneRegion ?? 'US');
@@ -260,7 +374,12 @@ export function suggestMapping(headers: readonly string[], fields: readonly Fiel
       if (!field || qualifiedAway(column.header, field, new Set())) continue;
       if (samplesAre(type, values, context.phoneRegion ?? 'US')) {
         taken.add(field.name);
-        return { ...column, field: field.name, confidence: 0.7, note: `its values are ${type === 'email' ? 'email addresses' : 'phone numbers'}` };
+        return {
+          ...column,
+          field: field.name,
+          confidence: 0.7,
+          note: `its values are ${type === 'email' ? 'email addresses' : 'phone numbers'}`,
+        };
       }
     }
     return column;
@@ -285,7 +404,12 @@ const NAME_SHARE = 0.8;
  * phones, postal codes and states by kind; names only when evident (one column is another two joined by a
  * space: full name, first name, last name).
  */
-function mapByValues(headers: readonly string[], fields: readonly FieldSpec[], valuesOf: (index: number) => string[], phoneRegion: string): ColumnMapping[] {
+function mapByValues(
+  headers: readonly string[],
+  fields: readonly FieldSpec[],
+  valuesOf: (index: number) => string[],
+  phoneRegion: string,
+): ColumnMapping[] {
   const has = new Set(fields.map((field) => field.name));
   const taken = new Set<string>();
   const mapping: ColumnMapping[] = headers.map((header, index) => ({ index, header, field: null, confidence: 0 }));
@@ -303,15 +427,24 @@ function mapByValues(headers: readonly string[], fields: readonly FieldSpec[], v
   const names = evidentNames(headers.length, valuesOf, (index) => mapping[index]?.field === null);
   if (names) {
     const [full, first, last] = names;
-    for (const [index, field] of [[full, 'full_name'], [first, 'first_name'], [last, 'last_name']] as const) {
-      if (has.has(field) && !taken.has(field)) assign(index, field, 0.6, 'no header: one column is the other two joined');
+    for (const [index, field] of [
+      [full, 'full_name'],
+      [first, 'first_name'],
+      [last, 'last_name'],
+    ] as const) {
+      if (has.has(field) && !taken.has(field))
+        assign(index, field, 0.6, 'no header: one column is the other two joined');
     }
   }
   return mapping;
 }
 
 /** Three free columns where the first is the other two joined by a space in most rows: full, first, last name. */
-function evidentNames(count: number, valuesOf: (index: number) => string[], free: (index: number) => boolean): [number, number, number] | undefined {
+function evidentNames(
+  count: number,
+  valuesOf: (index: number) => string[],
+  free: (index: number) => boolean,
+): [number, number, number] | undefined {
   const columns = Array.from({ length: count }, (_, index) => index).filter(free);
   for (const full of columns) {
     const fulls = valuesOf(full).map((value) => value.trim());
@@ -323,7 +456,9 @@ function evidentNames(count: number, valuesOf: (index: number) => string[], free
       for (const last of columns) {
         if (last === full || last === first) continue;
         const lasts = valuesOf(last);
-        const joined = fulls.filter((value, row) => value !== '' && value === `${firsts[row]?.trim()} ${lasts[row]?.trim()}`).length;
+        const joined = fulls.filter(
+          (value, row) => value !== '' && value === `${firsts[row]?.trim()} ${lasts[row]?.trim()}`,
+        ).length;
         if (joined / rows >= NAME_SHARE) return [full, first, last];
       }
     }
@@ -338,13 +473,22 @@ const OVERFLOW: Readonly<Record<string, string>> = { phone_1: 'phone_2' };
  * Gives each field to its strongest column (the first column wins a tie); then a phone_1 column that lost
  * goes to phone_2 if no column claimed it, the strongest first.
  */
-function resolveConflicts(headers: readonly string[], suggestions: readonly Suggestion[], fieldNames: ReadonlySet<string>): ColumnMapping[] {
+function resolveConflicts(
+  headers: readonly string[],
+  suggestions: readonly Suggestion[],
+  fieldNames: ReadonlySet<string>,
+): ColumnMapping[] {
   const mapping: ColumnMapping[] = headers.map((header, index) => {
     const suggestion = suggestions[index];
-    return suggestion && 'vetoed' in suggestion ? { index, header, field: null, confidence: 0, note: suggestion.vetoed } : { index, header, field: null, confidence: 0 };
+    return suggestion && 'vetoed' in suggestion
+      ? { index, header, field: null, confidence: 0, note: suggestion.vetoed }
+      : { index, header, field: null, confidence: 0 };
   });
   const ranked = suggestions
-    .map((suggestion, index) => ({ candidate: suggestion && !('vetoed' in suggestion) ? suggestion : undefined, index }))
+    .map((suggestion, index) => ({
+      candidate: suggestion && !('vetoed' in suggestion) ? suggestion : undefined,
+      index,
+    }))
     .filter((entry): entry is { candidate: Candidate; index: number } => entry.candidate !== undefined)
     .sort((a, b) => b.candidate.confidence - a.candidate.confidence || a.index - b.index);
   const owner = new Map<string, number>();
@@ -356,7 +500,13 @@ function resolveConflicts(headers: readonly string[], suggestions: readonly Sugg
       continue;
     }
     owner.set(candidate.field, index);
-    mapping[index] = { index, header: headers[index] ?? '', field: candidate.field, confidence: candidate.confidence, note: candidate.note };
+    mapping[index] = {
+      index,
+      header: headers[index] ?? '',
+      field: candidate.field,
+      confidence: candidate.confidence,
+      note: candidate.note,
+    };
   }
   for (const { candidate, index } of losers) {
     const other = headers[owner.get(candidate.field) ?? 0];
@@ -364,9 +514,21 @@ function resolveConflicts(headers: readonly string[], suggestions: readonly Sugg
     const header = headers[index] ?? '';
     if (overflow && fieldNames.has(overflow) && !owner.has(overflow)) {
       owner.set(overflow, index);
-      mapping[index] = { index, header, field: overflow, confidence: Math.round(candidate.confidence * 0.9 * 100) / 100, note: `a second ${candidate.field} column ("${other}" has ${candidate.field})` };
+      mapping[index] = {
+        index,
+        header,
+        field: overflow,
+        confidence: Math.round(candidate.confidence * 0.9 * 100) / 100,
+        note: `a second ${candidate.field} column ("${other}" has ${candidate.field})`,
+      };
     } else {
-      mapping[index] = { index, header, field: null, confidence: 0, note: `also looks like ${candidate.field}, which is mapped from "${other}"` };
+      mapping[index] = {
+        index,
+        header,
+        field: null,
+        confidence: 0,
+        note: `also looks like ${candidate.field}, which is mapped from "${other}"`,
+      };
     }
   }
   return mapping;

@@ -32,7 +32,18 @@ interface LibraryPlan {
 
 // The number types libphonenumber-js's getNumberType tries; a number of a country with type patterns is
 // valid when it matches one of them.
-const TYPES = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP', 'PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'];
+const TYPES = [
+  'FIXED_LINE',
+  'MOBILE',
+  'PREMIUM_RATE',
+  'TOLL_FREE',
+  'SHARED_COST',
+  'VOIP',
+  'PERSONAL_NUMBER',
+  'PAGER',
+  'UAN',
+  'VOICEMAIL',
+];
 
 interface TypePattern {
   readonly pattern: RegExp;
@@ -103,7 +114,9 @@ export function plansOfCallingCode(callingCode: string): readonly Plan[] | null 
   let found = countriesByCallingCode.get(callingCode);
   if (found !== undefined) return found;
   const countries = metadata.getCountryCodesForCallingCode(callingCode);
-  found = countries ? countries.map((country) => planOf(country)).filter((plan): plan is Plan => plan !== undefined) : null;
+  found = countries
+    ? countries.map((country) => planOf(country)).filter((plan): plan is Plan => plan !== undefined)
+    : null;
   countriesByCallingCode.set(callingCode, found);
   return found;
 }
@@ -111,7 +124,9 @@ export function plansOfCallingCode(callingCode: string): readonly Plan[] | null 
 /** libphonenumber-js's getNumberType(...) !== undefined: the number matches one of the plan's type patterns. */
 function matchesAType(plan: Plan, national: string): boolean {
   if (!plan.types || !plan.nationalNumber.test(national)) return false;
-  return plan.types.some((type) => (type.lengths === undefined || type.lengths.includes(national.length)) && type.pattern.test(national));
+  return plan.types.some(
+    (type) => (type.lengths === undefined || type.lengths.includes(national.length)) && type.pattern.test(national),
+  );
 }
 
 /**
@@ -121,7 +136,9 @@ function matchesAType(plan: Plan, national: string): boolean {
  */
 export function countryOf(candidates: readonly Plan[], national: string): Plan | undefined {
   if (candidates.length === 1) return candidates[0];
-  return candidates.find((plan) => (plan.leadingDigits ? plan.leadingDigits.test(national) : matchesAType(plan, national)));
+  return candidates.find((plan) =>
+    plan.leadingDigits ? plan.leadingDigits.test(national) : matchesAType(plan, national),
+  );
 }
 
 /** libphonenumber-js's isValid for a national number in a plan: a type pattern when it has them, else the national pattern. */

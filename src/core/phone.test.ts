@@ -15,7 +15,68 @@ const digits = (next: Random, count: number) => Array.from({ length: count }, ()
 
 // Area codes worth hitting on purpose: N11 service codes, toll free, premium, personal (5xx), Canadian,
 // Caribbean (each its own +1 country), unassigned, and codes that cannot exist (0xx, 1xx).
-const SPECIAL_AREAS = ['211', '311', '411', '511', '611', '711', '811', '911', '800', '833', '844', '855', '866', '877', '888', '900', '500', '521', '533', '544', '566', '600', '416', '604', '905', '514', '268', '876', '658', '787', '939', '809', '829', '849', '242', '441', '345', '264', '284', '340', '670', '671', '684', '721', '758', '767', '784', '868', '869', '473', '649', '664', '246', '983', '052', '123', '999', '555', '370', '960'];
+const SPECIAL_AREAS = [
+  '211',
+  '311',
+  '411',
+  '511',
+  '611',
+  '711',
+  '811',
+  '911',
+  '800',
+  '833',
+  '844',
+  '855',
+  '866',
+  '877',
+  '888',
+  '900',
+  '500',
+  '521',
+  '533',
+  '544',
+  '566',
+  '600',
+  '416',
+  '604',
+  '905',
+  '514',
+  '268',
+  '876',
+  '658',
+  '787',
+  '939',
+  '809',
+  '829',
+  '849',
+  '242',
+  '441',
+  '345',
+  '264',
+  '284',
+  '340',
+  '670',
+  '671',
+  '684',
+  '721',
+  '758',
+  '767',
+  '784',
+  '868',
+  '869',
+  '473',
+  '649',
+  '664',
+  '246',
+  '983',
+  '052',
+  '123',
+  '999',
+  '555',
+  '370',
+  '960',
+];
 
 const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
   (a, e, l) => `(${a}) ${e}-${l}`,
@@ -34,15 +95,39 @@ const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
   (a, e, l) => `${a}-${e}-${l}`,
 ];
 
-const EXTENSIONS = [' x12', ' ext. 123', ' Ext 9', 'x1', ' ext.4567', ' EXT 123456', ' x 1234567', ' #12', ';ext=12', ' extension 12', ', 12'];
+const EXTENSIONS = [
+  ' x12',
+  ' ext. 123',
+  ' Ext 9',
+  'x1',
+  ' ext.4567',
+  ' EXT 123456',
+  ' x 1234567',
+  ' #12',
+  ';ext=12',
+  ' extension 12',
+  ', 12',
+];
 
 /** A North American number: mostly plausible, often not, in every usual format, sometimes with an extension. */
 function nanpNumber(next: Random): string {
   const roll = next();
-  const area = roll < 0.45 ? String(200 + Math.floor(next() * 800)) : roll < 0.75 ? pick(next, SPECIAL_AREAS) : digits(next, 3);
+  const area =
+    roll < 0.45 ? String(200 + Math.floor(next() * 800)) : roll < 0.75 ? pick(next, SPECIAL_AREAS) : digits(next, 3);
   const exchangeRoll = next();
-  const exchange = exchangeRoll < 0.1 ? '555' : exchangeRoll < 0.15 ? pick(next, ['211', '411', '911', '000', '100', '199']) : exchangeRoll < 0.9 ? String(200 + Math.floor(next() * 800)) : digits(next, 3);
-  const text = pick(next, NANP_FORMATS)(area, exchange, next() < 0.1 ? pick(next, ['0100', '0199', '0000', '9999']) : digits(next, 4));
+  const exchange =
+    exchangeRoll < 0.1
+      ? '555'
+      : exchangeRoll < 0.15
+        ? pick(next, ['211', '411', '911', '000', '100', '199'])
+        : exchangeRoll < 0.9
+          ? String(200 + Math.floor(next() * 800))
+          : digits(next, 3);
+  const text = pick(next, NANP_FORMATS)(
+    area,
+    exchange,
+    next() < 0.1 ? pick(next, ['0100', '0199', '0000', '9999']) : digits(next, 4),
+  );
   return next() < 0.12 ? text + pick(next, EXTENSIONS) : text;
 }
 
@@ -76,7 +161,36 @@ function internationalNumber(next: Random): string {
   }
 }
 
-const JUNK = ['n/a', 'none', '123', '555-CALL-NOW', '0', '(000) 000-0000', '1.2025550143E+09', '5.12555E+9', 'tel:+1-512-555-0143', '+', '++44 20 7946 0958', '512-555-014', '512-555-01433', '1-800-FLOWERS', 'call me', '+1 (512) 555-0143 or 512-555-0199', '０１２３', '５１２５５５０１４３', '(512) 555-0143 ', '5125550143.', '011 44 20 7946 0958', '0044 20 7946 0958', '001 512 555 0143', '020 7946 0958', '07911 123456', '030 12345678', '01 23 45 67 89', '98765 43210'];
+const JUNK = [
+  'n/a',
+  'none',
+  '123',
+  '555-CALL-NOW',
+  '0',
+  '(000) 000-0000',
+  '1.2025550143E+09',
+  '5.12555E+9',
+  'tel:+1-512-555-0143',
+  '+',
+  '++44 20 7946 0958',
+  '512-555-014',
+  '512-555-01433',
+  '1-800-FLOWERS',
+  'call me',
+  '+1 (512) 555-0143 or 512-555-0199',
+  '０１２３',
+  '５１２５５５０１４３',
+  '(512) 555-0143 ',
+  '5125550143.',
+  '011 44 20 7946 0958',
+  '0044 20 7946 0958',
+  '001 512 555 0143',
+  '020 7946 0958',
+  '07911 123456',
+  '030 12345678',
+  '01 23 45 67 89',
+  '98765 43210',
+];
 
 function anyNumber(next: Random): string {
   const roll = next();
@@ -84,7 +198,9 @@ function anyNumber(next: Random): string {
   if (roll < 0.85) return internationalNumber(next);
   if (roll < 0.95) return pick(next, JUNK);
   // Digits and punctuation at random: lengths and shapes no one planned for.
-  return Array.from({ length: 1 + Math.floor(next() * 16) }, () => pick(next, ['0', '1', '2', '5', '9', '+', ' ', '-', '(', ')', '.', 'x'])).join('');
+  return Array.from({ length: 1 + Math.floor(next() * 16) }, () =>
+    pick(next, ['0', '1', '2', '5', '9', '+', ' ', '-', '(', ')', '.', 'x']),
+  ).join('');
 }
 
 const REGIONS = ['US', 'US', 'US', 'CA', 'GB', 'DE', 'MX', 'IN', 'PR', 'JM', 'AG', 'DO'];
@@ -113,7 +229,9 @@ describe('normalisePhone gives exactly libphonenumber-js answers', () => {
     it(`answers random North American numbers without the full parse (${region})`, () => {
       const next = seededRandom(region === 'US' ? 7 : 11);
       for (let i = 0; i < 20_000; i++) {
-        const text = pick(next, NANP_FORMATS)(String(200 + Math.floor(next() * 800)), digits(next, 3), digits(next, 4)) + (i % 10 === 0 ? ' x12' : '');
+        const text =
+          pick(next, NANP_FORMATS)(String(200 + Math.floor(next() * 800)), digits(next, 3), digits(next, 4)) +
+          (i % 10 === 0 ? ' x12' : '');
         expect(normalisePhone(text, text, region), text).toEqual(parsePhone(text, text, region));
       }
       expect(fullParses.mock.calls.length).toBe(20_000); // parsePhone's own, none from normalisePhone
@@ -137,8 +255,18 @@ describe('normalisePhone gives exactly libphonenumber-js answers', () => {
       valid: true,
       parts: { country_code: '1', country: 'CA', national: '4165550143', extension: '12' },
     });
-    expect(normalisePhone('+44 20 7946 0958', '+44 20 7946 0958', 'US').parts).toEqual({ country_code: '44', country: 'GB', national: '2079460958', extension: null });
-    expect(normalisePhone('(999) 555-0143', '(999) 555-0143', 'US')).toEqual({ raw: '(999) 555-0143', normal: null, valid: false, issue: 'not a valid phone number' });
+    expect(normalisePhone('+44 20 7946 0958', '+44 20 7946 0958', 'US').parts).toEqual({
+      country_code: '44',
+      country: 'GB',
+      national: '2079460958',
+      extension: null,
+    });
+    expect(normalisePhone('(999) 555-0143', '(999) 555-0143', 'US')).toEqual({
+      raw: '(999) 555-0143',
+      normal: null,
+      valid: false,
+      issue: 'not a valid phone number',
+    });
     expect(normalisePhone('5125550143', '5125550143', 'GB').valid).toBe(false);
   });
 });

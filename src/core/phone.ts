@@ -15,7 +15,8 @@ const SCIENTIFIC = /^[+-]?\d(\.\d+)?e\+?\d+$/i;
 // The common ways North American numbers are written: (512) 555-0143, 512.555.0143, +1 512 555 0143,
 // 1-512-555-0143, 5125550143, each optionally with an extension (x12, ext. 12), which libphonenumber-js
 // reads the same way (its extension pattern covers these spellings and more).
-const NANP_COMMON = /^(?:(\+?1)[\s.-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s./-]?(\d{3})[\s.-]?(\d{4})(?: ?(?:ext\.?|x) ?(\d{1,6}))?$/i;
+const NANP_COMMON =
+  /^(?:(\+?1)[\s.-]?)?(?:\(([2-9]\d\d)\)|([2-9]\d\d))[\s./-]?(\d{3})[\s.-]?(\d{4})(?: ?(?:ext\.?|x) ?(\d{1,6}))?$/i;
 
 // A number written with its calling code: +44 20 7946 0958, +49 (30) 1234-5678, +52.55.1234.5678. These
 // characters are all punctuation to libphonenumber-js, and none of them starts an extension.
@@ -77,18 +78,29 @@ export function normalisePhone(raw: string, text: string, region: string): Field
  * A ten-digit NANP number as libphonenumber-js reads it, or undefined when the region's prefixes would make
  * the library strip digits differently (then the library decides).
  */
-function nanpNumber(raw: string, nanp: NonNullable<ReturnType<typeof nanpRegion>>, prefix: string | undefined, national: string, extension: string | undefined): FieldValue | undefined {
+function nanpNumber(
+  raw: string,
+  nanp: NonNullable<ReturnType<typeof nanpRegion>>,
+  prefix: string | undefined,
+  national: string,
+  extension: string | undefined,
+): FieldValue | undefined {
   // The library strips the region's international (011) and national (1) prefixes from what is dialled:
   // neither may apply to the ten digits, and a bare leading 1 must be exactly the national prefix.
   if (nanp.region.nationalPrefix?.test(national) || nanp.main.nationalPrefix?.test(national)) return undefined;
   if (prefix === '1') {
     const stripped = nanp.region.nationalPrefix?.exec(`1${national}`);
-    if (!stripped || stripped[0] !== '1' || nanp.region.nationalNumber.test(`1${national}`)) return undefined;
+    if (stripped?.[0] !== '1' || nanp.region.nationalNumber.test(`1${national}`)) return undefined;
   }
   if (prefix !== '+1' && nanp.region.internationalPrefix.test(`${prefix ?? ''}${national}`)) return undefined;
   const country = countryOf(nanp.countries, national);
   if (!country || !isValidIn(country, national)) return { raw, ...INVALID };
-  return { raw, normal: `+1${national}`, valid: true, parts: { country_code: '1', country: country.country, national, extension: extension ?? null } };
+  return {
+    raw,
+    normal: `+1${national}`,
+    valid: true,
+    parts: { country_code: '1', country: country.country, national, extension: extension ?? null },
+  };
 }
 
 /**
@@ -118,10 +130,15 @@ function internationalNumber(raw: string, digits: string): FieldValue | undefine
 /** The full libphonenumber-js parse, for every format the fast paths do not cover. */
 export function parsePhone(raw: string, text: string, region: string): FieldValue {
   if (SCIENTIFIC.test(text)) {
-    return { raw, normal: null, valid: false, issue: 'phone was converted to scientific notation by a spreadsheet; the digits are lost' };
+    return {
+      raw,
+      normal: null,
+      valid: false,
+      issue: 'phone was converted to scientific notation by a spreadsheet; the digits are lost',
+    };
   }
   const parsed = parsePhoneNumberFromString(text, region as CountryCode);
-  if (!parsed || !parsed.isValid()) return { raw, ...INVALID };
+  if (!parsed?.isValid()) return { raw, ...INVALID };
   return {
     raw,
     normal: parsed.number,

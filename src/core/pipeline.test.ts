@@ -14,7 +14,12 @@ const flow = compileFlow(
       { name: 'state' },
       { name: 'roof_type', type: 'choice', choices: ['shingle', 'tile'] },
     ],
-    acceptance: { all: [{ field: 'email', op: 'format is valid' }, { field: 'state', op: 'is included in', value: ['TX', 'CA'] }] },
+    acceptance: {
+      all: [
+        { field: 'email', op: 'format is valid' },
+        { field: 'state', op: 'is included in', value: ['TX', 'CA'] },
+      ],
+    },
     duplicates: { keys: ['email', 'phone_1'] },
     sources: [{ id: 'picky', acceptance: { all: [{ field: 'phone_1', op: 'is not blank' }] } }, { id: 'easy' }],
   }),
@@ -30,9 +35,24 @@ describe('compileFlow().evaluate', () => {
     expect(result.keys).toEqual(['email=maria@x.com']);
   });
   it('normalises by type and accepts a good lead with its duplicate keys', () => {
-    const result = flow.evaluate(raw({ first_name: ' Maria ', email: 'MARIA@x.com', phone_1: '(512) 555-0143', state: 'Texas', roof_type: 'Tile' }), 'easy');
+    const result = flow.evaluate(
+      raw({
+        first_name: ' Maria ',
+        email: 'MARIA@x.com',
+        phone_1: '(512) 555-0143',
+        state: 'Texas',
+        roof_type: 'Tile',
+      }),
+      'easy',
+    );
     expect(result.accepted).toBe(true);
-    expect({ ...result.fields }).toEqual({ first_name: 'Maria', email: 'maria@x.com', phone_1: '+15125550143', state: 'TX', roof_type: 'tile' });
+    expect({ ...result.fields }).toEqual({
+      first_name: 'Maria',
+      email: 'maria@x.com',
+      phone_1: '+15125550143',
+      state: 'TX',
+      roof_type: 'tile',
+    });
     expect(result.keys).toEqual(['email=maria@x.com', 'phone_1=+15125550143']);
   });
   it('rules see normalised values (California -> CA)', () => {
@@ -41,7 +61,12 @@ describe('compileFlow().evaluate', () => {
   it('collects every reason: required fields, flow criteria, source criteria', () => {
     const result = flow.evaluate(raw({ email: 'nope', state: 'NY' }), 'picky');
     expect(result.accepted).toBe(false);
-    expect(result.reasons).toEqual(['first_name is required', 'email is invalid: not a valid email address', 'state must be one of TX, CA', 'phone_1 is required']);
+    expect(result.reasons).toEqual([
+      'first_name is required',
+      'email is invalid: not a valid email address',
+      'state must be one of TX, CA',
+      'phone_1 is required',
+    ]);
     expect(result.keys).toEqual([]);
   });
   it('keeps invalid values raw in the stored fields', () => {
@@ -51,13 +76,21 @@ describe('compileFlow().evaluate', () => {
   });
   it('ignores columns that are not fields and is safe with prototype-like names', () => {
     const input = raw({ first_name: 'A', email: 'a@x.com', state: 'TX' });
-    input['__proto__'] = 'x';
+    // biome-ignore lint/suspicious/noProto: the test is that a header named __proto__ is an ordinary key
+    input.__proto__ = 'x';
     const result = flow.evaluate(input, 'easy');
     expect(result.accepted).toBe(true);
     expect(Object.keys(result.fields)).not.toContain('__proto__');
   });
   it('reads a field named like an Object.prototype member only from the row', () => {
-    const withConstructor = compileFlow(parseFlowDefinition({ id: 'odd', name: 'Odd', fields: [{ name: 'email', required: true }, { name: 'constructor', required: true }, { name: 'valueof' }], sources: [{ id: 'easy' }] }));
+    const withConstructor = compileFlow(
+      parseFlowDefinition({
+        id: 'odd',
+        name: 'Odd',
+        fields: [{ name: 'email', required: true }, { name: 'constructor', required: true }, { name: 'valueof' }],
+        sources: [{ id: 'easy' }],
+      }),
+    );
     const missing = withConstructor.evaluate(mapRow(['a@x.com'], ['email']), 'easy');
     expect(missing).toMatchObject({ accepted: false, reasons: ['constructor is required'] });
     expect(JSON.stringify(missing.fields)).toBe('{"email":"a@x.com"}');
@@ -69,7 +102,12 @@ describe('compileFlow().evaluate', () => {
 
 describe('compileFlow(spec, hints, now)', () => {
   it('reads two-digit years against the time passed in, not the clock', () => {
-    const spec = parseFlowDefinition({ id: 'dates', name: 'Dates', fields: [{ name: 'dob', type: 'date' }], sources: [{ id: 'easy' }] });
+    const spec = parseFlowDefinition({
+      id: 'dates',
+      name: 'Dates',
+      fields: [{ name: 'dob', type: 'date' }],
+      sources: [{ id: 'easy' }],
+    });
     const in2024 = compileFlow(spec, {}, new Date('2024-06-30T00:00:00Z'));
     const in2031 = compileFlow(spec, {}, new Date('2031-01-01T00:00:00Z'));
     expect(in2024.evaluate(raw({ dob: '03/04/30' }), 'easy').fields.dob).toBe('1930-03-04');

@@ -52,11 +52,20 @@ const KEY_SETS_REMEMBERED = 256;
  * two-digit years are read against (an import passes its start, so every row reads them alike); without
  * it, the clock at each value.
  */
-export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, FieldHints>> = {}, now?: Date): CompiledFlow {
+export function compileFlow(
+  spec: FlowSpec,
+  hints: Readonly<Record<string, FieldHints>> = {},
+  now?: Date,
+): CompiledFlow {
   const year = now?.getUTCFullYear();
   const fields: CompiledField[] = spec.fields.map((field) => ({
     spec: field,
-    context: { phoneRegion: spec.defaultPhoneRegion, choices: field.choices, ...(year === undefined ? {} : { year }), ...hints[field.name] },
+    context: {
+      phoneRegion: spec.defaultPhoneRegion,
+      choices: field.choices,
+      ...(year === undefined ? {} : { year }),
+      ...hints[field.name],
+    },
   }));
   const sources = new Map<string, SourceSpec>(spec.sources.map((source) => [source.id, source]));
   const fieldNames = new Set(spec.fields.map((field) => field.name));
@@ -68,7 +77,9 @@ export function compileFlow(spec: FlowSpec, hints: Readonly<Record<string, Field
       const signature = keys.join('\u0000');
       let targets = targetsByKeys.get(signature);
       if (!targets) {
-        targets = keys.every((key) => fieldNames.has(key)) ? keys : suggestMapping(keys, spec.fields).map((column) => column.field);
+        targets = keys.every((key) => fieldNames.has(key))
+          ? keys
+          : suggestMapping(keys, spec.fields).map((column) => column.field);
         if (targetsByKeys.size >= KEY_SETS_REMEMBERED) targetsByKeys.clear();
         targetsByKeys.set(signature, targets);
       }

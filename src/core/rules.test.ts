@@ -1,9 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { normalise, type FieldType, type FieldValue } from './field-types.js';
-import { OPERATORS, compilePattern, describeFailure, evaluateRule, evaluateRuleSet, type Operator, type Rule } from './rules.js';
+import {
+  OPERATORS,
+  compilePattern,
+  describeFailure,
+  evaluateRule,
+  evaluateRuleSet,
+  type Operator,
+  type Rule,
+} from './rules.js';
 
 function values(entries: Record<string, [FieldType, string]>): Record<string, FieldValue> {
-  return Object.fromEntries(Object.entries(entries).map(([name, [type, raw]]) => [name, normalise(type, raw, { phoneRegion: 'US' })]));
+  return Object.fromEntries(
+    Object.entries(entries).map(([name, [type, raw]]) => [name, normalise(type, raw, { phoneRegion: 'US' })]),
+  );
 }
 
 const lead = values({
@@ -83,8 +93,12 @@ describe('every operator', () => {
     const value = normalise('string', 'aa', { phoneRegion: 'US' });
     expect(evaluateRule({ field: 'x', op: 'matches pattern', value: '(a)\\1' }, value)).toBe(false);
     expect(evaluateRule({ field: 'x', op: 'does not match pattern', value: '(a)\\1' }, value)).toBe(false);
-    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '(a)\\1' })).toMatch(/^x cannot be checked: the flow's pattern is not supported/);
-    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '^a' })).toBe('x does not match the required pattern');
+    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '(a)\\1' })).toMatch(
+      /^x cannot be checked: the flow's pattern is not supported/,
+    );
+    expect(describeFailure({ field: 'x', op: 'matches pattern', value: '^a' })).toBe(
+      'x does not match the required pattern',
+    );
   });
   it('includes / does not include', () => {
     expect(check('notes', 'includes', 'AFTER')).toBe(true);
@@ -108,8 +122,14 @@ describe('rule sets', () => {
 
   it('all: passes when every rule passes, else lists every failure', () => {
     expect(evaluateRuleSet({ all: [emailRule] }, lead)).toEqual({ pass: true, reasons: [] });
-    const verdict = evaluateRuleSet({ all: [emailRule, stateRule, { field: 'bad_email', op: 'format is valid' }] }, lead);
-    expect(verdict).toEqual({ pass: false, reasons: ['state must be one of TX, AZ', 'bad_email is invalid: not a valid email address'] });
+    const verdict = evaluateRuleSet(
+      { all: [emailRule, stateRule, { field: 'bad_email', op: 'format is valid' }] },
+      lead,
+    );
+    expect(verdict).toEqual({
+      pass: false,
+      reasons: ['state must be one of TX, AZ', 'bad_email is invalid: not a valid email address'],
+    });
   });
   it('any: passes when one rule passes, else says what would have', () => {
     expect(evaluateRuleSet({ any: [stateRule, emailRule] }, lead).pass).toBe(true);
@@ -119,11 +139,20 @@ describe('rule sets', () => {
   it('one level of nesting', () => {
     const set = { all: [emailRule, { any: [stateRule, { field: 'age', op: 'is greater than', value: 40 } as Rule] }] };
     expect(evaluateRuleSet(set, lead).pass).toBe(true);
-    const failing = { all: [emailRule, { any: [stateRule, { field: 'age', op: 'is greater than', value: 50 } as Rule] }] };
-    expect(evaluateRuleSet(failing, lead)).toEqual({ pass: false, reasons: ['state must be one of TX, AZ, or age must be greater than 50'] });
+    const failing = {
+      all: [emailRule, { any: [stateRule, { field: 'age', op: 'is greater than', value: 50 } as Rule] }],
+    };
+    expect(evaluateRuleSet(failing, lead)).toEqual({
+      pass: false,
+      reasons: ['state must be one of TX, AZ, or age must be greater than 50'],
+    });
   });
   it('gives readable reasons', () => {
-    expect(evaluateRuleSet({ all: [{ field: 'blank', op: 'format is valid' }] }, lead).reasons).toEqual(['blank is required']);
-    expect(evaluateRuleSet({ all: [{ field: 'age', op: 'is between', value: [50, 60] }] }, lead).reasons).toEqual(['age must be between 50 and 60']);
+    expect(evaluateRuleSet({ all: [{ field: 'blank', op: 'format is valid' }] }, lead).reasons).toEqual([
+      'blank is required',
+    ]);
+    expect(evaluateRuleSet({ all: [{ field: 'age', op: 'is between', value: [50, 60] }] }, lead).reasons).toEqual([
+      'age must be between 50 and 60',
+    ]);
   });
 });

@@ -81,7 +81,11 @@ function comparable(value: unknown): string {
 }
 
 function asList(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : String(value ?? '').split(',').map((item) => item.trim());
+  return Array.isArray(value)
+    ? value
+    : String(value ?? '')
+        .split(',')
+        .map((item) => item.trim());
 }
 
 function asNumber(value: Scalar | unknown): number {
@@ -222,8 +226,11 @@ export function describeFailure(rule: Rule, value?: FieldValue): string {
     }
     case 'matches pattern':
     case 'does not match pattern':
-      if (!usablePattern(rule.value)) return `${field} cannot be checked: the flow's pattern is not supported (save the flow again to see why)`;
-      return rule.op === 'matches pattern' ? `${field} does not match the required pattern` : `${field} matches a forbidden pattern`;
+      if (!usablePattern(rule.value))
+        return `${field} cannot be checked: the flow's pattern is not supported (save the flow again to see why)`;
+      return rule.op === 'matches pattern'
+        ? `${field} does not match the required pattern`
+        : `${field} matches a forbidden pattern`;
     case 'includes':
       return `${field} must include "${String(rule.value)}"`;
     case 'does not include':

@@ -23,6 +23,13 @@ export const STANDARD_SYNONYMS: Readonly<Record<string, readonly string[]>> = Ob
   website: ['website url', 'company website'],
   ip_address: ['client ip', 'user ip'],
   comments: ['remarks'],
-  trustedform_cert_url: ['trustedform cert url', 'trustedform', 'trusted form', 'xxtrustedformcerturl', 'trustedform url', 'cert url'],
+  trustedform_cert_url: [
+    'trustedform cert url',
+    'trustedform',
+    'trusted form',
+    'xxtrustedformcerturl',
+    'trustedform url',
+    'cert url',
+  ],
   lead_id: ['leadid', 'source lead id', 'record id'],
 });

@@ -43,7 +43,9 @@ export interface RowWriter {
 }
 
 /** Where the store lives, as config.ts parsed it from DATABASE_URL (a Config is one). */
-export type StoreTarget = { readonly store: 'sqlite'; readonly sqlitePath: string } | { readonly store: 'postgres'; readonly databaseUrl: string };
+export type StoreTarget =
+  | { readonly store: 'sqlite'; readonly sqlitePath: string }
+  | { readonly store: 'postgres'; readonly databaseUrl: string };
 
 /** An open store: the Kysely instance, which dialect it speaks, and transactions with the row writer. */
 export interface Store {
@@ -140,7 +142,12 @@ export async function openStore(target: StoreTarget, options: { migrate?: boolea
 
 function openSqliteStore(file: string): Store {
   const { db, rowWriter } = openSqlite<DB>(file);
-  return { db, dialect: 'sqlite', transaction: (work) => db.transaction().execute((trx) => work(trx, rowWriter)), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'sqlite',
+    transaction: (work) => db.transaction().execute((trx) => work(trx, rowWriter)),
+    close: () => db.destroy(),
+  };
 }
 
 /** Opens a SQLite file (or ":memory:") as a Kysely instance of any schema, with its row writer. */
@@ -152,7 +159,10 @@ export function openSqlite<T>(file: string): { db: Kysely<T>; rowWriter: RowWrit
     throw new AppError('storage_unavailable', `cannot open SQLite database ${file}: ${(error as Error).message}`);
   }
   const prepare = statementCache(database);
-  const kyselyDatabase: SqliteDatabase = { close: () => database.close(), prepare: (sql) => prepare(sql) as unknown as SqliteStatement };
+  const kyselyDatabase: SqliteDatabase = {
+    close: () => database.close(),
+    prepare: (sql) => prepare(sql) as unknown as SqliteStatement,
+  };
   const db = new Kysely<T>({ dialect: new ImmediateSqliteDialect({ database: kyselyDatabase }) });
   const rowWriter: RowWriter = {
     run(sql, rows) {
@@ -180,7 +190,12 @@ function openPostgresStore(databaseUrl: string): Store {
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', transaction: (work) => db.transaction().execute((trx) => work(trx, null)), close: () => db.destroy() };
+  return {
+    db,
+    dialect: 'postgres',
+    transaction: (work) => db.transaction().execute((trx) => work(trx, null)),
+    close: () => db.destroy(),
+  };
 }
 
 /** True for a unique-constraint violation on either dialect (a row that already exists). */

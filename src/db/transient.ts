@@ -21,7 +21,12 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 // node-postgres reports a connection lost under a client with these messages and no code.
-const TRANSIENT_MESSAGES = [/connection terminated/i, /not queryable/i, /timeout exceeded when trying to connect/i, /connection (was )?closed/i];
+const TRANSIENT_MESSAGES = [
+  /connection terminated/i,
+  /not queryable/i,
+  /timeout exceeded when trying to connect/i,
+  /connection (was )?closed/i,
+];
 
 /**
  * True for a storage error a caller may retry once the database answers again: the statement or transaction

@@ -12,6 +12,14 @@ export const reportSchema = z.object({
   from: z.string().nullable(),
   to: z.string().nullable(),
   totals: z.object({ success: z.number(), failure: z.number(), error: z.number() }),
-  rows: z.array(z.object({ flowId: z.string(), sourceId: z.string(), outcome: z.string(), reason: z.string().nullable(), count: z.number() })),
+  rows: z.array(
+    z.object({
+      flowId: z.string(),
+      sourceId: z.string(),
+      outcome: z.string(),
+      reason: z.string().nullable(),
+      count: z.number(),
+    }),
+  ),
 });
 export type Report = z.infer<typeof reportSchema>;

@@ -17,7 +17,13 @@ export async function eventReport(db: Kysely<DB>, principal: Principal, query: R
     .groupBy(['flow_id', 'source_id', 'outcome', 'reason'])
     .execute();
   const rows = counted
-    .map((row) => ({ flowId: row.flow_id, sourceId: row.source_id, outcome: row.outcome, reason: row.reason, count: Number(row.count) }))
+    .map((row) => ({
+      flowId: row.flow_id,
+      sourceId: row.source_id,
+      outcome: row.outcome,
+      reason: row.reason,
+      count: Number(row.count),
+    }))
     .sort(byReportOrder);
   const totals = { success: 0, failure: 0, error: 0 };
   for (const row of rows) if (row.outcome in totals) totals[row.outcome as keyof typeof totals] += row.count;
@@ -26,7 +32,12 @@ export async function eventReport(db: Kysely<DB>, principal: Principal, query: R
 
 // Flow, source, outcome, then reason, with no reason first (as the database ordered them).
 function byReportOrder(a: Report['rows'][number], b: Report['rows'][number]): number {
-  return compare(a.flowId, b.flowId) || compare(a.sourceId, b.sourceId) || compare(a.outcome, b.outcome) || compare(a.reason ?? '', b.reason ?? '');
+  return (
+    compare(a.flowId, b.flowId) ||
+    compare(a.sourceId, b.sourceId) ||
+    compare(a.outcome, b.outcome) ||
+    compare(a.reason ?? '', b.reason ?? '')
+  );
 }
 
 function compare(a: string, b: string): number {

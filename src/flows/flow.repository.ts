@@ -14,7 +14,13 @@ export async function listFlows(db: Kysely<DB>): Promise<FlowSummary[]> {
   const rows = await db.selectFrom('flows').select(['id', 'name', 'spec', 'updated_at']).orderBy('id').execute();
   return rows.map((row) => {
     const spec = JSON.parse(row.spec) as FlowSpec;
-    return { id: row.id, name: row.name, fields: spec.fields.length, sources: spec.sources.map((s) => s.id), updatedAt: row.updated_at };
+    return {
+      id: row.id,
+      name: row.name,
+      fields: spec.fields.length,
+      sources: spec.sources.map((s) => s.id),
+      updatedAt: row.updated_at,
+    };
   });
 }
 
@@ -22,9 +28,16 @@ export async function listFlows(db: Kysely<DB>): Promise<FlowSummary[]> {
 export async function saveFlow(trx: Transaction<DB>, spec: FlowSpec, now: string, exists: boolean): Promise<void> {
   const specJson = JSON.stringify(spec);
   if (exists) {
-    await trx.updateTable('flows').set({ name: spec.name, spec: specJson, updated_at: now }).where('id', '=', spec.id).execute();
+    await trx
+      .updateTable('flows')
+      .set({ name: spec.name, spec: specJson, updated_at: now })
+      .where('id', '=', spec.id)
+      .execute();
   } else {
-    await trx.insertInto('flows').values({ id: spec.id, name: spec.name, spec: specJson, created_at: now, updated_at: now }).execute();
+    await trx
+      .insertInto('flows')
+      .values({ id: spec.id, name: spec.name, spec: specJson, created_at: now, updated_at: now })
+      .execute();
   }
   await trx.deleteFrom('fields').where('flow_id', '=', spec.id).execute();
   await trx

@@ -10,7 +10,9 @@ export const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/i, 'must be 1-64 letters, digits, "-" or "_", starting with a letter or digit');
 
-const fieldName = z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case (a-z, 0-9, _), starting with a letter');
+const fieldName = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be snake_case (a-z, 0-9, _), starting with a letter');
 
 export const ruleSchema = z.strictObject({
   field: fieldName,
@@ -29,7 +31,10 @@ export const ruleSetSchema = z.union([
   z.strictObject({ any: z.array(z.union([ruleSchema, innerSetSchema])) }),
 ]);
 
-const choiceSchema = z.union([z.string().min(1), z.strictObject({ value: z.string().min(1), label: z.string().min(1) })]);
+const choiceSchema = z.union([
+  z.string().min(1),
+  z.strictObject({ value: z.string().min(1), label: z.string().min(1) }),
+]);
 
 export const fieldSchema = z.strictObject({
   name: fieldName,
@@ -57,7 +62,10 @@ export const sourceSchema = z.strictObject({
 export const flowDefinitionSchema = z.strictObject({
   id: identifier,
   name: z.string().min(1),
-  defaultPhoneRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code').default('US'),
+  defaultPhoneRegion: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code')
+    .default('US'),
   fields: z.array(fieldSchema).min(1),
   acceptance: ruleSetSchema.optional(),
   duplicates: duplicatesSchema.optional(),
@@ -77,7 +85,9 @@ const list = <T extends z.ZodType>(item: T) => z.array(item).readonly();
 const ruleViewSchema = z.object({ field: z.string(), op: z.enum(OPERATORS), value: z.unknown().optional() });
 // Flow files nest rule sets one level deep (ruleSetSchema). A nested set's members are left untyped here only
 // because the pipeline's RuleSet type nests without limit; a recursive schema would need OpenAPI components.
-const nestedSetViewSchema = z.union([z.object({ all: list(z.unknown()) }), z.object({ any: list(z.unknown()) })]).describe('all or any of these rules');
+const nestedSetViewSchema = z
+  .union([z.object({ all: list(z.unknown()) }), z.object({ any: list(z.unknown()) })])
+  .describe('all or any of these rules');
 const ruleSetViewSchema = z.union([
   z.object({ all: list(z.union([ruleViewSchema, nestedSetViewSchema])) }),
   z.object({ any: list(z.union([ruleViewSchema, nestedSetViewSchema])) }),
@@ -162,16 +172,21 @@ function ruleSetPath(path: readonly PropertyKey[]): PropertyKey[] | null {
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let value = input;
-  for (const key of path) value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   return value;
 }
 
 /** What is wrong with a rule set (all/any of rules, one level of nesting), each problem with its path. */
 export function ruleSetProblems(value: unknown, path: string, depth: number): string[] {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return [`${path}: must be { "all": [...] } or { "any": [...] }`];
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    return [`${path}: must be { "all": [...] } or { "any": [...] }`];
   const keys = Object.keys(value);
   const kind = keys.length === 1 && (keys[0] === 'all' || keys[0] === 'any') ? keys[0] : null;
-  if (!kind) return [`${path}: must have exactly one of "all" or "any" (has ${keys.map((key) => `"${key}"`).join(', ') || 'neither'})`];
+  if (!kind)
+    return [
+      `${path}: must have exactly one of "all" or "any" (has ${keys.map((key) => `"${key}"`).join(', ') || 'neither'})`,
+    ];
   const members = (value as Record<string, unknown>)[kind];
   if (!Array.isArray(members)) return [`${path}.${kind}: must be a list of rules`];
   return members.flatMap((member, index) => {
@@ -184,15 +199,22 @@ export function ruleSetProblems(value: unknown, path: string, depth: number): st
 }
 
 function ruleProblems(rule: unknown, path: string): string[] {
-  if (rule === null || typeof rule !== 'object' || Array.isArray(rule)) return [`${path}: must be a rule { "field", "op", "value"? }`];
+  if (rule === null || typeof rule !== 'object' || Array.isArray(rule))
+    return [`${path}: must be a rule { "field", "op", "value"? }`];
   const problems: string[] = [];
   const { field, op, ...rest } = rule as Record<string, unknown>;
   const parsedField = fieldName.safeParse(field);
-  if (!parsedField.success) problems.push(`${path}.field: ${field === undefined ? 'is missing' : `"${String(field)}" ${parsedField.error.issues[0]?.message ?? 'is not a field name'}`}`);
+  if (!parsedField.success)
+    problems.push(
+      `${path}.field: ${field === undefined ? 'is missing' : `"${String(field)}" ${parsedField.error.issues[0]?.message ?? 'is not a field name'}`}`,
+    );
   if (typeof op !== 'string' || !(OPERATORS as readonly string[]).includes(op)) {
-    problems.push(`${path}.op: ${op === undefined ? 'is missing' : `"${String(op)}" is not an operator`}; use one of: ${OPERATORS.join(', ')}`);
+    problems.push(
+      `${path}.op: ${op === undefined ? 'is missing' : `"${String(op)}" is not an operator`}; use one of: ${OPERATORS.join(', ')}`,
+    );
   }
-  for (const key of Object.keys(rest)) if (key !== 'value') problems.push(`${path}.${key}: unknown key (a rule has "field", "op" and "value")`);
+  for (const key of Object.keys(rest))
+    if (key !== 'value') problems.push(`${path}.${key}: unknown key (a rule has "field", "op" and "value")`);
   return problems;
 }
 
@@ -222,7 +244,8 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
     const choices: Choice[] = (field.choices ?? []).map((choice) =>
       typeof choice === 'string' ? { value: choice, label: choice } : choice,
     );
-    if (type === 'choice' && choices.length === 0) problems.push(`fields.${index}.choices: a choice field needs choices`);
+    if (type === 'choice' && choices.length === 0)
+      problems.push(`fields.${index}.choices: a choice field needs choices`);
     return {
       name: field.name,
       label: field.label ?? standard?.label ?? field.name.replace(/_/g, ' '),
@@ -243,7 +266,8 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
     const members: readonly RuleOrSet[] = 'all' in set ? set.all : set.any;
     members.forEach((member, index) => {
       if (isRuleSet(member)) checkRules(member, `${where}.${index}`);
-      else if (!names.has(member.field)) problems.push(`${where}.${index}.field: "${member.field}" is not a field of this flow`);
+      else if (!names.has(member.field))
+        problems.push(`${where}.${index}.field: "${member.field}" is not a field of this flow`);
       else if (member.op.includes('pattern')) {
         const problem = patternProblem(member);
         if (problem) problems.push(`${where}.${index}.value: ${problem}`);
@@ -251,10 +275,11 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
     });
   };
   checkRules(definition.acceptance, 'acceptance');
-  definition.sources.forEach((source, index) => checkRules(source.acceptance, `sources.${index}.acceptance`));
-  definition.duplicates?.keys.flat().forEach((name) => {
+  for (const [index, source] of definition.sources.entries())
+    checkRules(source.acceptance, `sources.${index}.acceptance`);
+  for (const name of definition.duplicates?.keys.flat() ?? []) {
     if (!names.has(name)) problems.push(`duplicates.keys: "${name}" is not a field of this flow`);
-  });
+  }
   const sourceIds = new Set<string>();
   definition.sources.forEach((source, index) => {
     if (sourceIds.has(source.id)) problems.push(`sources.${index}.id: "${source.id}" is listed twice`);
@@ -273,7 +298,11 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
       action: definition.duplicates.action,
       scope: definition.duplicates.scope,
     },
-    sources: definition.sources.map((source) => ({ id: source.id, name: source.name ?? source.id, acceptance: source.acceptance })),
+    sources: definition.sources.map((source) => ({
+      id: source.id,
+      name: source.name ?? source.id,
+      acceptance: source.acceptance,
+    })),
     webhook: definition.webhook,
   };
 }
@@ -286,13 +315,19 @@ function patternProblem(rule: Rule): string | undefined {
     return undefined;
   } catch (error) {
     // RE2JS quotes the expression with the case-insensitive flag it was given as `(?i)`: not the user's text.
-    const why = String((error as Error).message).replace(/^error parsing regexp: /, '').replace('`(?i)', '`');
+    const why = String((error as Error).message)
+      .replace(/^error parsing regexp: /, '')
+      .replace('`(?i)', '`');
     return `the pattern ${JSON.stringify(String(rule.value))} of rule "${rule.field} ${rule.op}" cannot be used: ${why} (patterns use RE2 syntax: no backreferences or lookarounds)`;
   }
 }
 
 function invalid(origin: string, problems: string[]): AppError {
-  return new AppError('invalid_flow_definition', `${origin} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`, {
-    problems,
-  });
+  return new AppError(
+    'invalid_flow_definition',
+    `${origin} is invalid:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+    {
+      problems,
+    },
+  );
 }

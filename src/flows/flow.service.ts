@@ -17,7 +17,8 @@ export async function applyFlow(db: Kysely<DB>, definition: unknown, origin?: st
   const spec = parseFlowDefinition(definition, origin);
   return db.transaction().execute(async (trx) => {
     const existing = await findFlowSpec(trx, spec.id);
-    if (existing && JSON.stringify(existing) === JSON.stringify(spec)) return { id: spec.id, result: 'unchanged' as const, flow: spec };
+    if (existing && JSON.stringify(existing) === JSON.stringify(spec))
+      return { id: spec.id, result: 'unchanged' as const, flow: spec };
     await saveFlow(trx, spec, new Date().toISOString(), existing !== undefined);
     return { id: spec.id, result: existing ? ('updated' as const) : ('created' as const), flow: spec };
   });
@@ -26,7 +27,9 @@ export async function applyFlow(db: Kysely<DB>, definition: unknown, origin?: st
 /** Creates or updates flow `flowId` from a definition sent for it (`PUT /api/flows/:id`), whose id, if any, must be that one. */
 export async function putFlow(db: Kysely<DB>, flowId: string, definition: FlowDefinitionBody): Promise<ApplyResult> {
   if (definition.id !== undefined && definition.id !== flowId) {
-    throw new AppError('validation_failed', `the body's id "${definition.id}" does not match the URL's "${flowId}"`, { field: 'id' });
+    throw new AppError('validation_failed', `the body's id "${definition.id}" does not match the URL's "${flowId}"`, {
+      field: 'id',
+    });
   }
   return applyFlow(db, { ...definition, id: flowId }, 'flow definition');
 }
@@ -60,23 +63,37 @@ const LISTED_FLOWS = 20;
  * wrong source is told the flow's sources; only for callers who may see every flow (the CLI, admins): a
  * source must not learn the account's other flows from a typo.
  */
-export async function requireFlow(db: Kysely<DB>, flowId: string, options: { listFlows?: boolean } = {}): Promise<FlowSpec> {
+export async function requireFlow(
+  db: Kysely<DB>,
+  flowId: string,
+  options: { listFlows?: boolean } = {},
+): Promise<FlowSpec> {
   const spec = await findFlowSpec(db, flowId);
   if (spec) return spec;
   if (!options.listFlows) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
   const ids = (await listFlows(db)).map((flow) => flow.id);
-  const named = ids.length > LISTED_FLOWS ? `${ids.slice(0, LISTED_FLOWS).join(', ')} and ${ids.length - LISTED_FLOWS} more` : ids.join(', ');
+  const named =
+    ids.length > LISTED_FLOWS
+      ? `${ids.slice(0, LISTED_FLOWS).join(', ')} and ${ids.length - LISTED_FLOWS} more`
+      : ids.join(', ');
   const known = ids.length > 0 ? `the flows: ${named}` : 'there are no flows yet';
-  throw new AppError('flow_not_found', `unknown flow "${flowId}" (${known})`, { flowId, flows: ids.slice(0, LISTED_FLOWS) });
+  throw new AppError('flow_not_found', `unknown flow "${flowId}" (${known})`, {
+    flowId,
+    flows: ids.slice(0, LISTED_FLOWS),
+  });
 }
 
 /** Checks that a source exists and is attached to the flow, or throws source_not_found. */
 export function requireSource(flow: FlowSpec, sourceId: string): void {
   if (!flow.sources.some((source) => source.id === sourceId)) {
     const known = flow.sources.map((source) => source.id).join(', ') || 'none';
-    throw new AppError('source_not_found', `source "${sourceId}" is not attached to flow "${flow.id}" (its sources: ${known})`, {
-      flowId: flow.id,
-      sourceId,
-    });
+    throw new AppError(
+      'source_not_found',
+      `source "${sourceId}" is not attached to flow "${flow.id}" (its sources: ${known})`,
+      {
+        flowId: flow.id,
+        sourceId,
+      },
+    );
   }
 }

@@ -3,9 +3,20 @@ import formBody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+} from 'fastify';
 import pretty from 'pino-pretty';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { AuthThrottle } from '../auth/throttle.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
@@ -49,7 +60,13 @@ class OneLinePerRequest extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const responseTimeMs = Math.round(reply.elapsedTime * 10) / 10;
     const principal = request.principal?.kind;
-    const fields = { method: request.method, url: request.url, statusCode: reply.statusCode, responseTimeMs, principal };
+    const fields = {
+      method: request.method,
+      url: request.url,
+      statusCode: reply.statusCode,
+      responseTimeMs,
+      principal,
+    };
     const message = `${request.method} ${request.url} ${reply.statusCode} ${responseTimeMs} ms${principal ? ` (${principal})` : ''}`;
     // An error here is the response stream's (the connection failed while writing); a route's errors are
     // logged by the error handler.
@@ -67,7 +84,11 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
   if (config.logFormat === 'json') return { level: config.logLevel };
   return {
     level: config.logLevel,
-    stream: pretty({ sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: ['pid', 'hostname', 'reqId', ...REQUEST_LINE_FIELDS].join(',') }),
+    stream: pretty({
+      sync: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: ['pid', 'hostname', 'reqId', ...REQUEST_LINE_FIELDS].join(','),
+    }),
   };
 }
 
@@ -96,7 +117,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   // LeadConduit sources post form-encoded bodies too. A flat record of strings: a repeated key keeps its last
   // value (the plugin's default parser makes an array of them, which the submission schema refuses).
-  await app.register(formBody, { bodyLimit: BODY_LIMIT, parser: (body) => Object.fromEntries(new URLSearchParams(body)) });
+  await app.register(formBody, {
+    bodyLimit: BODY_LIMIT,
+    parser: (body) => Object.fromEntries(new URLSearchParams(body)),
+  });
 
   await app.register(cors, { origin: config.corsOrigins.length > 0 ? [...config.corsOrigins] : false });
 
@@ -116,7 +140,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     keyGenerator: (request) => (request.principal ? principalKey(request.principal) : `ip:${request.ip}`),
     errorResponseBuilder: (_request, context) => {
       const retryAfterSeconds = Math.ceil(context.ttl / 1000);
-      const error = new AppError('rate_limited', `rate limit exceeded: ${context.max} requests a minute; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+      const error = new AppError(
+        'rate_limited',
+        `rate limit exceeded: ${context.max} requests a minute; retry in ${retryAfterSeconds} s`,
+        { retryAfterSeconds },
+      );
       (error as AppError & { statusCode: number }).statusCode = 429;
       return error;
     },
@@ -124,7 +152,11 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Leadport API', version: '1.0.0', description: 'Lead intake: real-time submission, flows, sources, keys, leads and reports.' },
+      info: {
+        title: 'Leadport API',
+        version: '1.0.0',
+        description: 'Lead intake: real-time submission, flows, sources, keys, leads and reports.',
+      },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },

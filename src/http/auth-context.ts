@@ -24,11 +24,16 @@ declare module 'fastify' {
  * routes ignore the Authorization header (a malformed one cannot break /health). Failed authentications are
  * counted per address, and an address that failed too often waits.
  */
-export async function authenticateRequest(request: FastifyRequest, store: Store, throttle: AuthThrottle): Promise<void> {
+export async function authenticateRequest(
+  request: FastifyRequest,
+  store: Store,
+  throttle: AuthThrottle,
+): Promise<void> {
   const access: Access = request.is404 ? 'public' : (request.routeOptions.config.access ?? 'admin');
   if (access === 'public') return;
   await throttle.assertAllowed(request.ip);
-  if (!request.headers.authorization) throw new AppError('unauthorized', 'send Authorization: Bearer <API key or session token>');
+  if (!request.headers.authorization)
+    throw new AppError('unauthorized', 'send Authorization: Bearer <API key or session token>');
   let principal: Principal;
   try {
     const token = bearerToken(request) ?? '';
@@ -38,7 +43,8 @@ export async function authenticateRequest(request: FastifyRequest, store: Store,
     if (isAppError(error) && error.code === 'unauthorized') await throttle.recordFailure(request.ip);
     throw error;
   }
-  if (access === 'admin' && principal.kind !== 'admin') throw new AppError('forbidden', 'this needs an admin session or admin API key');
+  if (access === 'admin' && principal.kind !== 'admin')
+    throw new AppError('forbidden', 'this needs an admin session or admin API key');
   request.principal = principal;
 }
 
@@ -51,7 +57,8 @@ export function principalOf(request: FastifyRequest): Principal {
 /** The caller when it is an admin or the given source; another source gets 403. */
 export function requireSourceOrAdmin(request: FastifyRequest, sourceId: string): Principal {
   const principal = principalOf(request);
-  if (principal.kind === 'source' && principal.sourceId !== sourceId) throw new AppError('forbidden', 'this API key belongs to another source');
+  if (principal.kind === 'source' && principal.sourceId !== sourceId)
+    throw new AppError('forbidden', 'this API key belongs to another source');
   return principal;
 }
 

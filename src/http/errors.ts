@@ -15,7 +15,6 @@ function send(reply: FastifyReply, code: ErrorCode, message: string, details?: R
   return reply.code(ERROR_CODES[code]).send({ error: { code, message, ...(details ? { details } : {}) } });
 }
 
-
 /** Maps every error to { error: { code, message, details } }; 5xx never carry internals. */
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   if (hasZodFastifySchemaValidationErrors(error)) {
@@ -37,9 +36,11 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return send(reply, 'storage_unavailable', 'storage is busy or unavailable; retry the request');
   }
   if (error.statusCode === 429) return send(reply, 'rate_limited', error.message);
-  if (error.statusCode === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, 'file_too_large', 'the request body is too large');
+  if (error.statusCode === 413 || code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return send(reply, 'file_too_large', 'the request body is too large');
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return send(reply, 'unsupported_format', error.message);
-  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(reply, 'bad_request', error.message);
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+    return send(reply, 'bad_request', error.message);
   request.log.error({ err: error }, 'unhandled error');
   return send(reply, 'internal', 'something went wrong on our side');
 }
@@ -48,10 +49,10 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply) {
   return send(reply, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
 }
 
-
 /** Errors Fastify's router raises before a route runs (a malformed URL, a path parameter past its limit). */
 export function frameworkErrorHandler(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return send(reply, 'uri_too_long', 'a path parameter of the URL is too long');
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return send(reply, 'uri_too_long', 'a path parameter of the URL is too long');
   return send(reply, 'bad_request', 'the URL is malformed');
 }
 
@@ -71,7 +72,9 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
           : ([400, 'bad_request', 'the request is not valid HTTP'] as const);
   const body = JSON.stringify({ error: { code, message } });
   if (socket.writable) {
-    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nConnection: close\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+    );
   }
   socket.destroy(error);
 }

@@ -9,8 +9,12 @@ const MAX_DEPTH = 32;
  * the statement (and every submission grouped with it) as a 500.
  */
 export function rejectNulCharacters(request: FastifyRequest): void {
-  const where = nulPath(request.params, 'params', 0) ?? nulPath(request.query, 'query', 0) ?? nulPath(request.body, 'body', 0);
-  if (where) throw new AppError('validation_failed', `${where}: contains a NUL character`, { problems: [{ field: where, message: 'contains a NUL character' }] });
+  const where =
+    nulPath(request.params, 'params', 0) ?? nulPath(request.query, 'query', 0) ?? nulPath(request.body, 'body', 0);
+  if (where)
+    throw new AppError('validation_failed', `${where}: contains a NUL character`, {
+      problems: [{ field: where, message: 'contains a NUL character' }],
+    });
 }
 
 function nulPath(value: unknown, path: string, depth: number): string | null {

@@ -38,7 +38,10 @@ export async function startServer(config: Config, store: Store): Promise<Running
   // Shutdown problems are reported even with LOG_LEVEL=silent, as Node reports an uncaught error.
   const report = (message: string, error?: unknown) => {
     if (config.logLevel !== 'silent') app.log.error(error === undefined ? {} : { err: error }, message);
-    else process.stderr.write(`leadport: ${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`);
+    else
+      process.stderr.write(
+        `leadport: ${message}${error instanceof Error ? `: ${error.stack ?? error.message}` : ''}\n`,
+      );
   };
   return {
     url: config.publicUrl ?? listenUrl(app, config),

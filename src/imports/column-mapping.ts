@@ -40,7 +40,12 @@ const SAMPLE_ROWS = 50;
  * The mapping of a file's columns to a flow's fields: the suggestion (headers, then sample values), then a
  * saved template, then the user's own choices, each overriding the one before.
  */
-export async function planMapping(db: Kysely<DB>, file: TabularFile, flow: FlowSpec, choices: MappingChoices = {}): Promise<MappingPlan> {
+export async function planMapping(
+  db: Kysely<DB>,
+  file: TabularFile,
+  flow: FlowSpec,
+  choices: MappingChoices = {},
+): Promise<MappingPlan> {
   let columns = suggestMapping(file.headers, flow.fields, {
     samples: file.sample.slice(0, SAMPLE_ROWS).map((record) => record.cells),
     phoneRegion: flow.defaultPhoneRegion,
@@ -49,20 +54,39 @@ export async function planMapping(db: Kysely<DB>, file: TabularFile, flow: FlowS
   // A failed-records file re-imports as the file it came from: its own columns keep the template's
   // fingerprint, and the columns Leadport added are never mapped.
   const ours = failedRecordColumns(file.headers);
-  columns = columns.map((column) => (column.index >= ours ? { index: column.index, header: column.header, field: null, confidence: 0, note: 'added by Leadport to a failed-records file' } : column));
+  columns = columns.map((column) =>
+    column.index >= ours
+      ? {
+          index: column.index,
+          header: column.header,
+          field: null,
+          confidence: 0,
+          note: 'added by Leadport to a failed-records file',
+        }
+      : column,
+  );
   const known = new Set(flow.fields.map((field) => field.name));
   let template: TemplateUse | null = null;
   const saved = choices.template
     ? await findTemplate(db, flow.id, choices.template)
     : await findTemplateByFingerprint(db, flow.id, headerFingerprint(file.headers.slice(0, ours)));
-  if (choices.template && !saved) throw new AppError('not_found', `flow "${flow.id}" has no template "${choices.template}"`, { template: choices.template });
+  if (choices.template && !saved)
+    throw new AppError('not_found', `flow "${flow.id}" has no template "${choices.template}"`, {
+      template: choices.template,
+    });
   if (saved) {
     template = { id: saved.id, name: saved.name, how: choices.template ? 'chosen' : 'fingerprint' };
     const mapping = JSON.parse(saved.mapping) as Record<string, string | null>;
     columns = columns.map((column) => {
       if (!Object.hasOwn(mapping, column.header)) return column;
       const field = mapping[column.header] ?? null;
-      if (field && !known.has(field)) return { ...column, field: null, confidence: 0, note: `template "${saved.name}" maps it to ${field}, which the flow no longer has` };
+      if (field && !known.has(field))
+        return {
+          ...column,
+          field: null,
+          confidence: 0,
+          note: `template "${saved.name}" maps it to ${field}, which the flow no longer has`,
+        };
       return { index: column.index, header: column.header, field, confidence: 1, note: `template "${saved.name}"` };
     });
   }
@@ -70,20 +94,36 @@ export async function planMapping(db: Kysely<DB>, file: TabularFile, flow: FlowS
   for (const field of newFields) known.add(field.name);
   for (const header of Object.keys(overrides)) {
     if (!file.headers.includes(header)) {
-      throw new AppError('validation_failed', `${file.fileName} has no column "${header}" (its columns: ${file.headers.join(', ')})`, { header });
+      throw new AppError(
+        'validation_failed',
+        `${file.fileName} has no column "${header}" (its columns: ${file.headers.join(', ')})`,
+        { header },
+      );
     }
     const field = overrides[header];
     if (field && !known.has(field)) {
-      throw new AppError('validation_failed', `column "${header}" is mapped to "${field}", which is not a field of flow "${flow.id}"`, { header, field });
+      throw new AppError(
+        'validation_failed',
+        `column "${header}" is mapped to "${field}", which is not a field of flow "${flow.id}"`,
+        { header, field },
+      );
     }
   }
   columns = columns.map((column) => {
     if (!Object.hasOwn(overrides, column.header)) return column;
     const field = overrides[column.header] ?? null;
     const created = newFields.some((candidate) => candidate.name === field);
-    return { index: column.index, header: column.header, field, confidence: 1, note: created ? `chosen by the user: a new custom field of the flow` : 'chosen by the user' };
+    return {
+      index: column.index,
+      header: column.header,
+      field,
+      confidence: 1,
+      note: created ? `chosen by the user: a new custom field of the flow` : 'chosen by the user',
+    };
   });
-  columns = columns.map((column, index) => (column.field || index >= ours || Object.hasOwn(overrides, column.header) ? column : offerCustomField(column, known)));
+  columns = columns.map((column, index) =>
+    column.field || index >= ours || Object.hasOwn(overrides, column.header) ? column : offerCustomField(column, known),
+  );
   const planned: FlowSpec = newFields.length > 0 ? { ...flow, fields: [...flow.fields, ...newFields] } : flow;
   return { columns, template, problems: mappingProblems(columns, planned, file), newFields, flow: planned };
 }
@@ -92,7 +132,10 @@ export async function planMapping(db: Kysely<DB>, file: TabularFile, flow: FlowS
  * Turns `Column=+name` choices into plain ones and lists the custom fields they need that the flow lacks
  * (type string, as HubSpot creates a text property from an import).
  */
-function withNewFields(choices: Readonly<Record<string, string | null>>, flow: FlowSpec): { overrides: Record<string, string | null>; newFields: FieldSpec[] } {
+function withNewFields(
+  choices: Readonly<Record<string, string | null>>,
+  flow: FlowSpec,
+): { overrides: Record<string, string | null>; newFields: FieldSpec[] } {
   const overrides: Record<string, string | null> = Object.create(null) as Record<string, string | null>;
   const newFields: FieldSpec[] = [];
   for (const [header, choice] of Object.entries(choices)) {
@@ -102,15 +145,31 @@ function withNewFields(choices: Readonly<Record<string, string | null>>, flow: F
     }
     const name = choice.slice(1);
     if (!/^[a-z][a-z0-9_]*$/.test(name)) {
-      throw new AppError('validation_failed', `column "${header}": "${name}" is not a field name (snake_case: lowercase letters, digits and _)`, { header, field: name });
+      throw new AppError(
+        'validation_failed',
+        `column "${header}": "${name}" is not a field name (snake_case: lowercase letters, digits and _)`,
+        { header, field: name },
+      );
     }
     overrides[header] = name;
     const exists = flow.fields.some((field) => field.name === name);
     if (!exists && standardField(name)) {
-      throw new AppError('validation_failed', `column "${header}": ${name} is a standard field, not a custom one: add it to the flow, or choose another name`, { header, field: name });
+      throw new AppError(
+        'validation_failed',
+        `column "${header}": ${name} is a standard field, not a custom one: add it to the flow, or choose another name`,
+        { header, field: name },
+      );
     }
     if (!exists && !newFields.some((field) => field.name === name)) {
-      newFields.push({ name, label: header, type: 'string', required: false, aliases: [header], choices: [], custom: true });
+      newFields.push({
+        name,
+        label: header,
+        type: 'string',
+        required: false,
+        aliases: [header],
+        choices: [],
+        custom: true,
+      });
     }
   }
   return { overrides, newFields };
@@ -130,7 +189,9 @@ function offerCustomField(column: ColumnMapping, known: ReadonlySet<string>): Co
 /** Where the columns a failed-records file adds (row, error, duplicate_of) start; the header's length when absent. */
 function failedRecordColumns(headers: readonly string[]): number {
   const start = headers.length - FAILED_RECORD_COLUMNS.length;
-  return start > 0 && FAILED_RECORD_COLUMNS.every((name, index) => headers[start + index] === name) ? start : headers.length;
+  return start > 0 && FAILED_RECORD_COLUMNS.every((name, index) => headers[start + index] === name)
+    ? start
+    : headers.length;
 }
 
 function mappingProblems(columns: readonly ColumnMapping[], flow: FlowSpec, file: TabularFile): string[] {
@@ -139,15 +200,19 @@ function mappingProblems(columns: readonly ColumnMapping[], flow: FlowSpec, file
   for (const column of columns) {
     if (!column.field) continue;
     const previous = seen.get(column.field);
-    if (previous !== undefined) problems.push(`columns "${previous}" and "${column.header}" are both mapped to ${column.field}`);
+    if (previous !== undefined)
+      problems.push(`columns "${previous}" and "${column.header}" are both mapped to ${column.field}`);
     else seen.set(column.field, column.header);
   }
   const missing = flow.fields.filter((field) => field.required && !seen.has(field.name)).map((field) => field.name);
   if (missing.length > 0) {
     const plural = missing.length > 1;
     // The data may be on another sheet of the workbook: say which there are.
-    const sheets = file.sheets.length > 1 ? `; the workbook's sheets: ${file.sheets.join(', ')}; choose one with --sheet` : '';
-    problems.push(`required field${plural ? 's' : ''} ${missing.join(', ')} ${plural ? 'are' : 'is'} not mapped to any column (columns: ${file.headers.join(', ')})${sheets}`);
+    const sheets =
+      file.sheets.length > 1 ? `; the workbook's sheets: ${file.sheets.join(', ')}; choose one with --sheet` : '';
+    problems.push(
+      `required field${plural ? 's' : ''} ${missing.join(', ')} ${plural ? 'are' : 'is'} not mapped to any column (columns: ${file.headers.join(', ')})${sheets}`,
+    );
   }
   return problems;
 }

@@ -1,6 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAppError } from '../errors.js';
-import { AHEAD, compileInputFlow, evaluateBatches, reopen, type EvaluationInput, type WorkerMessage } from './submission-batches.js';
+import {
+  AHEAD,
+  compileInputFlow,
+  evaluateBatches,
+  reopen,
+  type EvaluationInput,
+  type WorkerMessage,
+} from './submission-batches.js';
 
 // The worker side of evaluateInWorker: read, evaluate, post batches, stay at most AHEAD batches ahead.
 const input = workerData as EvaluationInput;
@@ -28,6 +35,8 @@ try {
 } catch (error) {
   post({
     type: 'error',
-    error: isAppError(error) ? { code: error.code, message: error.message, details: error.details } : { code: null, message: (error as Error)?.message ?? String(error) },
+    error: isAppError(error)
+      ? { code: error.code, message: error.message, details: error.details }
+      : { code: null, message: (error as Error)?.message ?? String(error) },
   });
 }

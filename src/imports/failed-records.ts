@@ -28,7 +28,12 @@ export interface FailedRecordsOptions {
  * Rows are read page by page, so a large report never sits in memory; the file re-imports with the same
  * mapping. Returns the number of rows written.
  */
-export async function writeFailedRecords(db: Kysely<DB>, importId: string, out: Writable, options: FailedRecordsOptions = {}): Promise<number> {
+export async function writeFailedRecords(
+  db: Kysely<DB>,
+  importId: string,
+  out: Writable,
+  options: FailedRecordsOptions = {},
+): Promise<number> {
   const rows = failedRecordRows(db, importId);
   return options.format === 'xlsx' ? writeXlsx(rows, out) : writeCsv(rows, out, options.bom ?? true);
 }
@@ -43,14 +48,23 @@ async function* failedRecordRows(db: Kysely<DB>, importId: string): AsyncGenerat
   while (true) {
     const page = await findFailedRows(db, importId, after, PAGE);
     if (page.length === 0) return;
-    const origins = await findLeadOrigins(db, page.map((event) => event.duplicate_of).filter((id): id is string => id !== null));
+    const origins = await findLeadOrigins(
+      db,
+      page.map((event) => event.duplicate_of).filter((id): id is string => id !== null),
+    );
     yield page.map((event) => {
       const cells = event.raw_row ? (JSON.parse(event.raw_row) as unknown) : [];
-      const original = Array.isArray(cells) ? cells.map(String) : headers.map((h) => String((cells as Record<string, unknown>)[h] ?? ''));
+      const original = Array.isArray(cells)
+        ? cells.map(String)
+        : headers.map((h) => String((cells as Record<string, unknown>)[h] ?? ''));
       const origin = event.duplicate_of ? origins.get(event.duplicate_of) : undefined;
-      const duplicateOf = event.duplicate_of ? describeMatch(event.duplicate_key ?? 'a key', event.duplicate_of, origin, importId) : '';
+      const duplicateOf = event.duplicate_of
+        ? describeMatch(event.duplicate_key ?? 'a key', event.duplicate_of, origin, importId)
+        : '';
       // A ragged row keeps its extra cells after ours, so nothing the user sent is lost.
-      return headers.map((_, index) => original[index] ?? '').concat(String(event.row_number ?? ''), event.reason ?? '', duplicateOf, original.slice(headers.length));
+      return headers
+        .map((_, index) => original[index] ?? '')
+        .concat(String(event.row_number ?? ''), event.reason ?? '', duplicateOf, original.slice(headers.length));
     });
     after = page[page.length - 1]?.row_number ?? after;
     if (page.length < PAGE) return;
@@ -58,9 +72,16 @@ async function* failedRecordRows(db: Kysely<DB>, importId: string): AsyncGenerat
 }
 
 // "email matches row 12 of this file", or the lead and where it came from when it is older than the file.
-function describeMatch(key: string, leadId: string, origin: { importId: string | null; rowNumber: number | null } | undefined, importId: string): string {
-  if (origin?.importId === importId && origin.rowNumber !== null) return `${key} matches row ${origin.rowNumber} of this file`;
-  if (origin?.importId && origin.rowNumber !== null) return `${key} matches lead ${leadId} (row ${origin.rowNumber} of import ${origin.importId})`;
+function describeMatch(
+  key: string,
+  leadId: string,
+  origin: { importId: string | null; rowNumber: number | null } | undefined,
+  importId: string,
+): string {
+  if (origin?.importId === importId && origin.rowNumber !== null)
+    return `${key} matches row ${origin.rowNumber} of this file`;
+  if (origin?.importId && origin.rowNumber !== null)
+    return `${key} matches lead ${leadId} (row ${origin.rowNumber} of import ${origin.importId})`;
   if (origin) return `${key} matches lead ${leadId} (a real-time submission)`;
   return `${key} matches lead ${leadId}`;
 }

@@ -34,15 +34,23 @@ export function importView(row: ImportRow): ImportView {
 }
 
 /** Import history, newest first: the caller's own imports for a source, every import for an admin. */
-export async function listImportViews(db: Kysely<DB>, principal: Principal, options: { limit: number }): Promise<ImportView[]> {
-  const rows = await listImports(db, { limit: options.limit, ...(principal.kind === 'source' ? { sourceId: principal.sourceId } : {}) });
+export async function listImportViews(
+  db: Kysely<DB>,
+  principal: Principal,
+  options: { limit: number },
+): Promise<ImportView[]> {
+  const rows = await listImports(db, {
+    limit: options.limit,
+    ...(principal.kind === 'source' ? { sourceId: principal.sourceId } : {}),
+  });
   return rows.map(importView);
 }
 
 // Another source's import is not found rather than forbidden: a source must not learn which ids exist.
 async function visibleImport(db: Kysely<DB>, principal: Principal, importId: string): Promise<ImportRow> {
   const row = await findImport(db, importId);
-  if (!row || (principal.kind === 'source' && row.source_id !== principal.sourceId)) throw new AppError('import_not_found', `no import with id "${importId}"`);
+  if (!row || (principal.kind === 'source' && row.source_id !== principal.sourceId))
+    throw new AppError('import_not_found', `no import with id "${importId}"`);
   return row;
 }
 

@@ -22,7 +22,10 @@ export function statesBefore(to: ImportState): ImportState[] {
 
 /** The error for a refused transition. */
 export function transitionRefused(importId: string, from: string, to: ImportState): AppError {
-  return new AppError('invalid_state_transition', `import ${importId} is ${from} and cannot become ${to}`, { from, to });
+  return new AppError('invalid_state_transition', `import ${importId} is ${from} and cannot become ${to}`, {
+    from,
+    to,
+  });
 }
 
 /** The final state of an import that read its whole file. */

@@ -55,8 +55,16 @@ export async function finishImport(
 }
 
 /** Imports, newest first; only one source's when given. */
-export async function listImports(db: Kysely<DB>, options: { limit?: number; sourceId?: string } = {}): Promise<ImportRow[]> {
-  let query = db.selectFrom('imports').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(options.limit ?? 100);
+export async function listImports(
+  db: Kysely<DB>,
+  options: { limit?: number; sourceId?: string } = {},
+): Promise<ImportRow[]> {
+  let query = db
+    .selectFrom('imports')
+    .selectAll()
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(options.limit ?? 100);
   if (options.sourceId) query = query.where('source_id', '=', options.sourceId);
   return query.execute();
 }
@@ -75,11 +83,18 @@ export async function findFailedRows(db: Kysely<DB>, importId: string, afterRow:
 }
 
 /** Where the given leads came from: the import and row that created them (null for real-time leads). */
-export async function findLeadOrigins(db: Kysely<DB>, leadIds: readonly string[]): Promise<Map<string, { importId: string | null; rowNumber: number | null }>> {
+export async function findLeadOrigins(
+  db: Kysely<DB>,
+  leadIds: readonly string[],
+): Promise<Map<string, { importId: string | null; rowNumber: number | null }>> {
   const origins = new Map<string, { importId: string | null; rowNumber: number | null }>();
   const unique = [...new Set(leadIds)];
   for (let start = 0; start < unique.length; start += 1000) {
-    const rows = await db.selectFrom('leads').select(['id', 'import_id', 'row_number']).where('id', 'in', unique.slice(start, start + 1000)).execute();
+    const rows = await db
+      .selectFrom('leads')
+      .select(['id', 'import_id', 'row_number'])
+      .where('id', 'in', unique.slice(start, start + 1000))
+      .execute();
     for (const row of rows) origins.set(row.id, { importId: row.import_id, rowNumber: row.row_number });
   }
   return origins;
@@ -100,7 +115,11 @@ export async function undoImportWrites(trx: Transaction<DB>, importId: string, d
   const now = new Date().toISOString();
   for (const update of updates) {
     if (update.lead_id && update.previous) {
-      await trx.updateTable('leads').set({ fields: update.previous, updated_at: now }).where('id', '=', update.lead_id).execute();
+      await trx
+        .updateTable('leads')
+        .set({ fields: update.previous, updated_at: now })
+        .where('id', '=', update.lead_id)
+        .execute();
     }
   }
   // duplicate_keys has no lead_id index (it would be written on every imported row); undoing is rare.

@@ -15,9 +15,24 @@ import { DryRunLedger } from '../leads/dry-run-ledger.js';
 import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
 import { openForFlow } from './sheet-choice.js';
-import { compileInputFlow, evaluateBatches, evaluateInWorker, workerAvailable, type EvaluationInput, type SubmissionBatch } from './submission-batches.js';
+import {
+  compileInputFlow,
+  evaluateBatches,
+  evaluateInWorker,
+  workerAvailable,
+  type EvaluationInput,
+  type SubmissionBatch,
+} from './submission-batches.js';
 import { finalState, type ImportState } from './import-state.js';
-import { findImport, finishImport, insertImport, saveProgress, undoImportWrites, type ImportCounts, type ImportRow } from './import.repository.js';
+import {
+  findImport,
+  finishImport,
+  insertImport,
+  saveProgress,
+  undoImportWrites,
+  type ImportCounts,
+  type ImportRow,
+} from './import.repository.js';
 
 export interface ImportRequest {
   readonly file: string;
@@ -83,11 +98,15 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   const startedAt = Date.now();
   const stored = await requireFlow(store.db, request.flowId);
   requireSource(stored, request.sourceId);
-  const file = await openForFlow(request.file, {
-    maxBytes: config.maxUploadBytes,
-    ...request.read,
-    ...(request.displayName ? { displayName: request.displayName } : {}),
-  }, stored);
+  const file = await openForFlow(
+    request.file,
+    {
+      maxBytes: config.maxUploadBytes,
+      ...request.read,
+      ...(request.displayName ? { displayName: request.displayName } : {}),
+    },
+    stored,
+  );
   const dryRun = request.dryRun === true;
   let mapping: ColumnMapping[];
   // The flow as this import sees it: with the custom fields its mapping creates ("Column=+name").
@@ -149,10 +168,15 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     now: startedAt,
   };
   // Compiled once on this thread (and once more in the worker, which has its own heap).
-  const context: BatchContext = { flow: compileInputFlow(input), sourceId: request.sourceId, importId: dryRun ? null : importId };
+  const context: BatchContext = {
+    flow: compileInputFlow(input),
+    sourceId: request.sourceId,
+    importId: dryRun ? null : importId,
+  };
   // A worker thread takes ~0.5 s to start and saves ~20%: worth it from files of several MB. It needs the
   // compiled worker script, which the TypeScript test runner does not have.
-  const useWorker = config.importWorker === 'on' || (config.importWorker === 'auto' && file.sizeBytes >= WORKER_MIN_BYTES);
+  const useWorker =
+    config.importWorker === 'on' || (config.importWorker === 'auto' && file.sizeBytes >= WORKER_MIN_BYTES);
   let sha256: () => string | null = () => file.sha256();
   let batches: AsyncGenerator<SubmissionBatch>;
   if (useWorker && workerAvailable()) {
@@ -189,11 +213,16 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   } finally {
     await dryRunLedger?.close();
   }
-  if (interrupted) throw await interruptImport(store, dryRun ? null : importId, String(request.signal?.reason), counts, startedAt);
+  if (interrupted)
+    throw await interruptImport(store, dryRun ? null : importId, String(request.signal?.reason), counts, startedAt);
   const status = finalState(counts.failed);
   const durationMs = Date.now() - startedAt;
   if (!dryRun) {
-    await finishImport(store.db, importId, status, { sha256: sha256(), finishedAt: new Date().toISOString(), durationMs });
+    await finishImport(store.db, importId, status, {
+      sha256: sha256(),
+      finishedAt: new Date().toISOString(),
+      durationMs,
+    });
   }
   const { total, created, updated, failed, duplicates } = counts;
   return { importId, status, total, created, updated, failed, duplicates, durationMs };
@@ -204,13 +233,22 @@ export async function runImport(store: Store, config: Config, request: ImportReq
  * A connection lost during COMMIT leaves unknown whether the batch committed: the progress row tells, so
  * a committed batch is never stored twice.
  */
-async function commitBatch(store: Store, importId: string, context: BatchContext, submissions: SubmissionBatch['submissions'], lastRow: number, counts: ImportCounts): Promise<ImportCounts> {
+async function commitBatch(
+  store: Store,
+  importId: string,
+  context: BatchContext,
+  submissions: SubmissionBatch['submissions'],
+  lastRow: number,
+  counts: ImportCounts,
+): Promise<ImportCounts> {
   return retrying(async (attempt) => {
     const saved = attempt > 0 ? await findImport(store.db, importId) : undefined;
     if (saved && saved.committed_rows >= lastRow) return countsOf(saved);
     // The counts are saved in the batch's transaction but kept only once it committed: a retried
     // transaction (a lost duplicate-key race) must not count its rows twice.
-    const plan = await storeBatch(store, context, submissions, (trx, planned) => saveProgress(trx, importId, tallied(counts, planned.results, lastRow)));
+    const plan = await storeBatch(store, context, submissions, (trx, planned) =>
+      saveProgress(trx, importId, tallied(counts, planned.results, lastRow)),
+    );
     return tallied(counts, plan.results, lastRow);
   });
 }
@@ -256,12 +294,17 @@ function tallied(counts: ImportCounts, results: readonly SubmissionResult[], las
 }
 
 /** Hints a whole column gives about its values: day-first dates, proven by the file's first rows. */
-export function columnHints(file: TabularFile, flow: FlowSpec, mapping: readonly ColumnMapping[]): Record<string, FieldHints> {
+export function columnHints(
+  file: TabularFile,
+  flow: FlowSpec,
+  mapping: readonly ColumnMapping[],
+): Record<string, FieldHints> {
   const hints: Record<string, FieldHints> = Object.create(null);
   for (const column of mapping) {
     const field = flow.fields.find((candidate) => candidate.name === column.field);
     if (field?.type !== 'date') continue;
-    if (inferDayFirst(file.sample.map((record) => record.cells[column.index] ?? ''))) hints[field.name] = { dayFirst: true };
+    if (inferDayFirst(file.sample.map((record) => record.cells[column.index] ?? '')))
+      hints[field.name] = { dayFirst: true };
   }
   return hints;
 }
@@ -278,7 +321,11 @@ async function failImport(store: Store, importId: string | null, error: unknown,
     try {
       await retrying(async () => {
         await store.db.transaction().execute((trx) => undoImportWrites(trx, importId, true));
-        await finishImport(store.db, importId, 'failed', { error: message, finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt });
+        await finishImport(store.db, importId, 'failed', {
+          error: message,
+          finishedAt: new Date().toISOString(),
+          durationMs: Date.now() - startedAt,
+        });
       });
     } catch (markError) {
       if (!isTransientStorageError(markError)) throw markError;
@@ -286,14 +333,31 @@ async function failImport(store: Store, importId: string | null, error: unknown,
     }
   }
   if (!isTransientStorageError(error)) return error;
-  const outcome = !importId ? 'nothing was stored' : marked ? `import ${importId} is marked failed and what it stored is removed` : `import ${importId} is left processing: the database did not answer to mark it failed`;
-  return new AppError('storage_unavailable', `the database connection was lost and did not come back (${message.split('\n')[0]}); ${outcome}`);
+  const outcome = !importId
+    ? 'nothing was stored'
+    : marked
+      ? `import ${importId} is marked failed and what it stored is removed`
+      : `import ${importId} is left processing: the database did not answer to mark it failed`;
+  return new AppError(
+    'storage_unavailable',
+    `the database connection was lost and did not come back (${message.split('\n')[0]}); ${outcome}`,
+  );
 }
 
 /** Marks an import stopped by its signal `cancelled`, keeping its committed batches; returns the error to throw. */
-async function interruptImport(store: Store, importId: string | null, cause: string, counts: ImportCounts, startedAt: number): Promise<ImportInterrupted> {
+async function interruptImport(
+  store: Store,
+  importId: string | null,
+  cause: string,
+  counts: ImportCounts,
+  startedAt: number,
+): Promise<ImportInterrupted> {
   const where = `interrupted by ${cause} at row ${counts.committed_rows}; ${counts.total} rows committed`;
   if (!importId) return new ImportInterrupted(`dry run ${where.replace('committed', 'checked')}`);
-  await finishImport(store.db, importId, 'cancelled', { error: where, finishedAt: new Date().toISOString(), durationMs: Date.now() - startedAt });
+  await finishImport(store.db, importId, 'cancelled', {
+    error: where,
+    finishedAt: new Date().toISOString(),
+    durationMs: Date.now() - startedAt,
+  });
   return new ImportInterrupted(`import ${importId} ${where}; it is marked cancelled`);
 }

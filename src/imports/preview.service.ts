@@ -53,16 +53,32 @@ export interface Preview {
  */
 export async function previewFile(db: Kysely<DB>, config: Config, request: PreviewRequest): Promise<Preview> {
   const flow = await requireFlow(db, request.flowId);
-  const file = await openForFlow(request.file, { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName }, flow);
+  const file = await openForFlow(
+    request.file,
+    { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName },
+    flow,
+  );
   try {
     const plan = await planMapping(db, file, flow, { overrides: request.mapping, template: request.template });
     const hints = columnHints(file, plan.flow, plan.columns);
     const columns: PreviewColumn[] = plan.columns.map((column) => {
       const field = plan.flow.fields.find((candidate) => candidate.name === column.field);
       const sample = field
-        ? checkSamples(field, file.sample.map((record) => record.cells[column.index] ?? ''), { phoneRegion: flow.defaultPhoneRegion, ...hints[field.name] })
+        ? checkSamples(
+            field,
+            file.sample.map((record) => record.cells[column.index] ?? ''),
+            { phoneRegion: flow.defaultPhoneRegion, ...hints[field.name] },
+          )
         : undefined;
-      return { index: column.index, header: column.header, field: column.field, confidence: column.confidence, note: column.note, sample, ...(column.customField ? { customField: column.customField } : {}) };
+      return {
+        index: column.index,
+        header: column.header,
+        field: column.field,
+        confidence: column.confidence,
+        note: column.note,
+        sample,
+        ...(column.customField ? { customField: column.customField } : {}),
+      };
     });
     return {
       format: file.settings.format,

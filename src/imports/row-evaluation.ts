@@ -9,7 +9,8 @@ export const MAX_CELL_LENGTH = 32_767;
 function oversizedCell(cells: readonly string[], headers: readonly string[]): string | undefined {
   for (let index = 0; index < cells.length; index++) {
     const length = cells[index]?.length ?? 0;
-    if (length > MAX_CELL_LENGTH) return `column ${headers[index] ?? index + 1}: the value is ${length} characters long; the limit is ${MAX_CELL_LENGTH}`;
+    if (length > MAX_CELL_LENGTH)
+      return `column ${headers[index] ?? index + 1}: the value is ${length} characters long; the limit is ${MAX_CELL_LENGTH}`;
   }
   return undefined;
 }
@@ -39,7 +40,12 @@ export function toSubmissions(
     // The original cells are kept only for rows that can end up failed: an accepted row fails only as a
     // duplicate under a reject policy, so the others skip encoding them.
     const mayFail = !evaluation.accepted || (rejectsDuplicates && evaluation.keys.length > 0);
-    return evaluatedSubmission(record.recordNumber, raw, evaluation, Math.round((performance.now() - started) * 1000), mayFail ? record.cells : undefined);
+    return evaluatedSubmission(
+      record.recordNumber,
+      raw,
+      evaluation,
+      Math.round((performance.now() - started) * 1000),
+      mayFail ? record.cells : undefined,
+    );
   });
 }
-

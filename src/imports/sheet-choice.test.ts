@@ -7,7 +7,10 @@ describe('chooseSheet', () => {
       { name: 'Notes', columns: 1, mapped: 0, required: 0 },
       { name: 'Leads', columns: 6, mapped: 5, required: 2 },
     ]);
-    expect(choice).toEqual({ index: 1, evidence: 'sheet Leads: 5 of 6 columns map to the flow; sheet Notes: 0 of 1 columns map to the flow' });
+    expect(choice).toEqual({
+      index: 1,
+      evidence: 'sheet Leads: 5 of 6 columns map to the flow; sheet Notes: 0 of 1 columns map to the flow',
+    });
   });
 
   it('puts required fields before the number of columns mapped', () => {
@@ -19,10 +22,21 @@ describe('chooseSheet', () => {
   });
 
   it('keeps the earlier sheet on a tie, and the first table when nothing maps', () => {
-    expect(chooseSheet([{ name: 'A', columns: 3, mapped: 2, required: 1 }, { name: 'B', columns: 3, mapped: 2, required: 1 }]).index).toBe(0);
-    expect(chooseSheet([{ name: 'Empty', columns: null, mapped: 0, required: 0 }, { name: 'Data', columns: 2, mapped: 0, required: 0 }])).toEqual({
+    expect(
+      chooseSheet([
+        { name: 'A', columns: 3, mapped: 2, required: 1 },
+        { name: 'B', columns: 3, mapped: 2, required: 1 },
+      ]).index,
+    ).toBe(0);
+    expect(
+      chooseSheet([
+        { name: 'Empty', columns: null, mapped: 0, required: 0 },
+        { name: 'Data', columns: 2, mapped: 0, required: 0 },
+      ]),
+    ).toEqual({
       index: 1,
-      evidence: "no sheet's columns map to the flow, so sheet Data is read (sheet Empty: no table; sheet Data: 0 of 2 columns map to the flow)",
+      evidence:
+        "no sheet's columns map to the flow, so sheet Data is read (sheet Empty: no table; sheet Data: 0 of 2 columns map to the flow)",
     });
   });
 });

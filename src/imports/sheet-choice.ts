@@ -26,19 +26,28 @@ export interface SheetFit {
  * 6 columns map to the flow; sheet Notes: 0 of 1 columns map to the flow").
  */
 export function chooseSheet(fits: readonly SheetFit[]): { index: number; evidence: string } {
-  let index = Math.max(0, fits.findIndex((fit) => fit.columns !== null));
+  let index = Math.max(
+    0,
+    fits.findIndex((fit) => fit.columns !== null),
+  );
   fits.forEach((fit, at) => {
     const best = fits[index] as SheetFit;
     if (fit.columns === null) return;
     if (fit.required > best.required || (fit.required === best.required && fit.mapped > best.mapped)) index = at;
   });
   const chosen = fits[index] as SheetFit;
-  if (chosen.mapped === 0) return { index, evidence: `no sheet's columns map to the flow, so sheet ${chosen.name} is read (${fits.map(describeFit).join('; ')})` };
+  if (chosen.mapped === 0)
+    return {
+      index,
+      evidence: `no sheet's columns map to the flow, so sheet ${chosen.name} is read (${fits.map(describeFit).join('; ')})`,
+    };
   return { index, evidence: [chosen, ...fits.filter((_, at) => at !== index)].map(describeFit).join('; ') };
 }
 
 function describeFit(fit: SheetFit): string {
-  return fit.columns === null ? `sheet ${fit.name}: no table` : `sheet ${fit.name}: ${fit.mapped} of ${fit.columns} columns map to the flow`;
+  return fit.columns === null
+    ? `sheet ${fit.name}: no table`
+    : `sheet ${fit.name}: ${fit.mapped} of ${fit.columns} columns map to the flow`;
 }
 
 /**
@@ -62,7 +71,9 @@ export async function openForFlow(file: string, options: OpenOptions, flow: Flow
   if (first && sheets.length < 2) return first;
   const names = sheets.slice(0, SHEETS_COMPARED);
   let best = first;
-  const fits: SheetFit[] = [first ? sheetFit(first, flow) : { name: names[0] ?? '', columns: null, mapped: 0, required: 0 }];
+  const fits: SheetFit[] = [
+    first ? sheetFit(first, flow) : { name: names[0] ?? '', columns: null, mapped: 0, required: 0 },
+  ];
   try {
     for (const name of names.slice(1)) {
       const other = await openSheet(file, options, name);
@@ -78,8 +89,14 @@ export async function openForFlow(file: string, options: OpenOptions, flow: Flow
     best?.close();
     throw error;
   }
-  if (!best) throw new AppError('file_malformed', `${options.displayName ?? path.basename(file)}: no sheet holds a table (sheets: ${sheets.join(', ')})`, { sheets });
-  const compared = sheets.length > names.length ? ` (the first ${names.length} of ${sheets.length} sheets compared)` : '';
+  if (!best)
+    throw new AppError(
+      'file_malformed',
+      `${options.displayName ?? path.basename(file)}: no sheet holds a table (sheets: ${sheets.join(', ')})`,
+      { sheets },
+    );
+  const compared =
+    sheets.length > names.length ? ` (the first ${names.length} of ${sheets.length} sheets compared)` : '';
   return { ...best, sheets, evidence: { ...best.evidence, sheet: `${chooseSheet(fits).evidence}${compared}` } };
 }
 
@@ -99,8 +116,13 @@ async function openSheet(file: string, options: OpenOptions, sheet: string): Pro
 }
 
 function sheetFit(file: TabularFile, flow: FlowSpec): SheetFit {
-  const mapping = suggestMapping(file.headers, flow.fields, { samples: file.sample.slice(0, 50).map((record) => record.cells), phoneRegion: flow.defaultPhoneRegion });
-  const mappedFields = new Set(mapping.map((column) => column.field).filter((field): field is string => field !== null));
+  const mapping = suggestMapping(file.headers, flow.fields, {
+    samples: file.sample.slice(0, 50).map((record) => record.cells),
+    phoneRegion: flow.defaultPhoneRegion,
+  });
+  const mappedFields = new Set(
+    mapping.map((column) => column.field).filter((field): field is string => field !== null),
+  );
   const required = flow.fields.filter((field) => field.required && mappedFields.has(field.name)).length;
   return { name: file.settings.sheet ?? '', columns: file.headers.length, mapped: mappedFields.size, required };
 }

@@ -42,10 +42,18 @@ export function compileInputFlow(input: EvaluationInput): CompiledFlow {
 }
 
 /** Reads an open file's records and evaluates them in batches with the compiled flow, on this thread. */
-export async function* evaluateBatches(file: TabularFile, input: EvaluationInput, flow: CompiledFlow = compileInputFlow(input)): AsyncGenerator<SubmissionBatch> {
+export async function* evaluateBatches(
+  file: TabularFile,
+  input: EvaluationInput,
+  flow: CompiledFlow = compileInputFlow(input),
+): AsyncGenerator<SubmissionBatch> {
   let pending: RawRecord[] = [];
   const take = (): SubmissionBatch => {
-    const batch = { submissions: toSubmissions(pending, input.headers, input.targets, flow, input.sourceId), lastRow: pending[pending.length - 1]?.recordNumber ?? 0, fractionRead: file.fractionRead() };
+    const batch = {
+      submissions: toSubmissions(pending, input.headers, input.targets, flow, input.sourceId),
+      lastRow: pending[pending.length - 1]?.recordNumber ?? 0,
+      fractionRead: file.fractionRead(),
+    };
     pending = [];
     return batch;
   };
@@ -66,7 +74,9 @@ export function reopen(input: EvaluationInput): Promise<TabularFile> {
     maxBytes: input.maxBytes,
     displayName: input.displayName,
     hasHeader: settings.hasHeader,
-    ...(settings.encoding && (input.encodingChosen === true || settings.encoding !== 'utf-8') ? { encoding: settings.encoding } : {}),
+    ...(settings.encoding && (input.encodingChosen === true || settings.encoding !== 'utf-8')
+      ? { encoding: settings.encoding }
+      : {}),
     ...(settings.delimiter ? { delimiter: settings.delimiter } : {}),
     ...(settings.sheet ? { sheet: settings.sheet } : {}),
   });
@@ -92,10 +102,16 @@ export const AHEAD = 4;
  * cores of a small machine each take half of an import. The worker stays at most AHEAD batches ahead, so
  * memory stays bounded; its errors (an unclosed quote) arrive as AppErrors.
  */
-export function evaluateInWorker(input: EvaluationInput): { batches: AsyncGenerator<SubmissionBatch>; sha256: () => string | null } {
+export function evaluateInWorker(input: EvaluationInput): {
+  batches: AsyncGenerator<SubmissionBatch>;
+  sha256: () => string | null;
+} {
   let sha256: string | null = null;
   async function* batches(): AsyncGenerator<SubmissionBatch> {
-    const worker = new Worker(workerFile, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 } });
+    const worker = new Worker(workerFile, {
+      workerData: input,
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 32 },
+    });
     const inbox: WorkerMessage[] = [];
     let failure: Error | undefined;
     let wake: (() => void) | undefined;
@@ -141,5 +157,3 @@ export function evaluateInWorker(input: EvaluationInput): { batches: AsyncGenera
   }
   return { batches: batches(), sha256: () => sha256 };
 }
-
-

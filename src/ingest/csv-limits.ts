@@ -37,7 +37,10 @@ export class CsvLimitStream extends Transform {
   }
 
   override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
-    if (this.#failed) return callback();
+    if (this.#failed) {
+      callback();
+      return;
+    }
     const text = typeof chunk === 'string' ? chunk : chunk.toString('utf8');
     const { passed, error } = this.#scan(text);
     if (passed > 0) this.push(text.slice(0, passed));
@@ -115,10 +118,18 @@ export class CsvLimitStream extends Transform {
     const quote = this.#inQuotes ? ' (a quote that is never closed?)' : '';
     const { maxCellCharacters, maxRowCharacters, maxColumns } = READ_LIMITS;
     if (this.#cellCharacters > maxCellCharacters) {
-      return fileError('file_malformed', { ...where, column: `${this.#columns}` }, `a cell holds more than ${maxCellCharacters} characters; the limit is ${maxCellCharacters}${quote}`);
+      return fileError(
+        'file_malformed',
+        { ...where, column: `${this.#columns}` },
+        `a cell holds more than ${maxCellCharacters} characters; the limit is ${maxCellCharacters}${quote}`,
+      );
     }
     if (this.#recordCharacters <= maxRowCharacters) return undefined;
     if (this.#columns > maxColumns) return tooManyColumns(where, this.#columns, true);
-    return fileError('file_malformed', where, `the row holds more than ${maxRowCharacters} characters; the limit is ${maxRowCharacters}${quote}`);
+    return fileError(
+      'file_malformed',
+      where,
+      `the row holds more than ${maxRowCharacters} characters; the limit is ${maxRowCharacters}${quote}`,
+    );
   }
 }

@@ -12,7 +12,8 @@ async function readObjects(file: string): Promise<Record<string, string>[]> {
   const tabular = await openTabularFile(file, { maxBytes: 1024 * 1024 });
   const rows: Record<string, string>[] = [];
   for await (const batch of tabular.records()) {
-    for (const record of batch) rows.push(Object.fromEntries(tabular.headers.map((header, index) => [header, record.cells[index] ?? ''])));
+    for (const record of batch)
+      rows.push(Object.fromEntries(tabular.headers.map((header, index) => [header, record.cells[index] ?? ''])));
   }
   return rows;
 }

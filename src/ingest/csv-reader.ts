@@ -62,7 +62,11 @@ export async function* readCsvRecords(options: CsvReadOptions): AsyncGenerator<R
         }
         recordNumber++;
         if (quoteError && quoteError.row === index) {
-          failure = fileError('file_malformed', { file: options.fileName, line, column: `${cells.length}` }, 'a quoted field is never closed (unclosed quote)');
+          failure = fileError(
+            'file_malformed',
+            { file: options.fileName, line, column: `${cells.length}` },
+            'a quoted field is never closed (unclosed quote)',
+          );
           break;
         }
         failure = rowLimitError(cells, { file: options.fileName, line }, String);

@@ -15,7 +15,7 @@ async function decode(bytes: Buffer, chunk: number, fallback = true): Promise<{ 
   return { text, stream };
 }
 
-const ascii = 'email,name\r\n' + 'ann@example.com,Ann\r\n'.repeat(5000);
+const ascii = `email,name\r\n${'ann@example.com,Ann\r\n'.repeat(5000)}`;
 
 describe('utf8SequenceLength', () => {
   it('accepts valid sequences and refuses overlongs, surrogates and stray continuation bytes', () => {
@@ -41,7 +41,11 @@ describe('DecodeStream with the Windows-1252 fallback', () => {
   });
 
   it('reads an ASCII file with a late Windows-1252 byte exactly as a whole-file Windows-1252 reading', async () => {
-    const bytes = Buffer.concat([Buffer.from(ascii), cp1252('José,Müller,€500\r\n'), Buffer.from('late@example.com,Late\r\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(ascii),
+      cp1252('José,Müller,€500\r\n'),
+      Buffer.from('late@example.com,Late\r\n'),
+    ]);
     const expected = new TextDecoder('windows-1252').decode(bytes, { stream: true });
     for (const chunk of [1, 5, 1000, 64 * 1024]) {
       const { text, stream } = await decode(bytes, chunk);
@@ -51,7 +55,11 @@ describe('DecodeStream with the Windows-1252 fallback', () => {
   });
 
   it('keeps UTF-8 text as UTF-8 and reads each invalid byte as Windows-1252 when a file mixes encodings', async () => {
-    const bytes = Buffer.concat([Buffer.from(`${ascii}Zoë,Kraków\r\n`), cp1252('José,€500\r\n'), Buffer.from('Łódź,Ünal\r\n')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${ascii}Zoë,Kraków\r\n`),
+      cp1252('José,€500\r\n'),
+      Buffer.from('Łódź,Ünal\r\n'),
+    ]);
     for (const chunk of [1, 3, 1000, 64 * 1024]) {
       const { text, stream } = await decode(bytes, chunk);
       expect(text).toBe(`${ascii}Zoë,Kraków\r\nJosé,€500\r\nŁódź,Ünal\r\n`);

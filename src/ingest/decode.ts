@@ -58,7 +58,9 @@ function incompleteTail(bytes: Uint8Array): number {
 // Windows-1252 decoding always streams: Node 20's TextDecoder drops bytes 0x80-0x9F (the euro sign, curly
 // quotes) when a windows-1252 decode() is not given { stream: true }.
 const WINDOWS_1252 = new TextDecoder('windows-1252');
-const HIGH_1252: string[] = Array.from({ length: 128 }, (_, index) => WINDOWS_1252.decode(Uint8Array.of(0x80 + index), { stream: true }));
+const HIGH_1252: string[] = Array.from({ length: 128 }, (_, index) =>
+  WINDOWS_1252.decode(Uint8Array.of(0x80 + index), { stream: true }),
+);
 
 // For runs of valid UTF-8 inside a file: a BOM there is text, not a mark to drop.
 const UTF8_RUN = new TextDecoder('utf-8', { ignoreBOM: true });
@@ -125,7 +127,10 @@ export class DecodeStream extends Transform {
       // The file ends inside a sequence: those bytes are not UTF-8 either.
       const carry = this.#carry;
       this.#carry = new Uint8Array(0);
-      if (!this.#fallback) this.#fallback = this.#ascii ? { mode: 'windows-1252', offset: this.#offset - carry.length } : { mode: 'mixed', offset: this.#offset - carry.length };
+      if (!this.#fallback)
+        this.#fallback = this.#ascii
+          ? { mode: 'windows-1252', offset: this.#offset - carry.length }
+          : { mode: 'mixed', offset: this.#offset - carry.length };
       callback(null, this.#fallback.mode === 'mixed' ? this.#mixed(carry, true) : windows1252(carry));
       return;
     }

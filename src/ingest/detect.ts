@@ -33,7 +33,8 @@ export function detectFormat(head: Buffer): FormatGuess {
   if (head.subarray(0, 8).equals(OLE2_MAGIC)) return { format: 'xls' };
   if (bomEncoding(head)?.startsWith('utf-16') || utf16WithoutBom(head)) return { format: 'csv' };
   const nul = head.indexOf(0);
-  if (nul !== -1) return { format: null, why: `it contains binary data (a zero byte at offset ${nul}), not text or a spreadsheet` };
+  if (nul !== -1)
+    return { format: null, why: `it contains binary data (a zero byte at offset ${nul}), not text or a spreadsheet` };
   return { format: 'csv' };
 }
 
@@ -84,15 +85,27 @@ export function detectEncoding(head: Buffer, wholeFile: boolean): EncodingGuess 
   const bom = bomEncoding(head);
   if (bom) return { encoding: bom, bom: true, evidence: `byte-order mark for ${bom.toUpperCase()}`, fallback: false };
   const utf16 = utf16WithoutBom(head);
-  if (utf16) return { encoding: utf16, bom: false, evidence: 'zero bytes between ASCII characters (UTF-16 without a BOM)', fallback: false };
+  if (utf16)
+    return {
+      encoding: utf16,
+      bom: false,
+      evidence: 'zero bytes between ASCII characters (UTF-16 without a BOM)',
+      fallback: false,
+    };
   const invalidAt = firstInvalidUtf8(head);
-  if (invalidAt === -1 && wholeFile && isUtf8(head)) return { encoding: 'utf-8', bom: false, evidence: 'every byte sequence is valid UTF-8', fallback: true };
+  if (invalidAt === -1 && wholeFile && isUtf8(head))
+    return { encoding: 'utf-8', bom: false, evidence: 'every byte sequence is valid UTF-8', fallback: true };
   if (invalidAt === -1 && !wholeFile) {
     const evidence = `the first ${formatKb(head.length)} are valid UTF-8 (should a later byte not be, the file is read on as Windows-1252 from it)`;
     return { encoding: 'utf-8', bom: false, evidence, fallback: true };
   }
   const at = invalidAt === -1 ? head.length - 1 : invalidAt;
-  return { encoding: 'windows-1252', bom: false, evidence: `not valid UTF-8 (at byte ${at}); read as Windows-1252`, fallback: false };
+  return {
+    encoding: 'windows-1252',
+    bom: false,
+    evidence: `not valid UTF-8 (at byte ${at}); read as Windows-1252`,
+    fallback: false,
+  };
 }
 
 function formatKb(bytes: number): string {
@@ -144,7 +157,10 @@ export function detectDelimiter(text: string): DelimiterGuess {
   }
   if (!best) return { delimiter: ',', evidence: 'no delimiter splits the lines; read as one column' };
   const share = Math.round((best.score - best.fields) / 10);
-  return { delimiter: best.delimiter, evidence: `${delimiterName(best.delimiter)} gives ${best.fields} columns on ${share}% of the sampled lines` };
+  return {
+    delimiter: best.delimiter,
+    evidence: `${delimiterName(best.delimiter)} gives ${best.fields} columns on ${share}% of the sampled lines`,
+  };
 }
 
 function mode(values: number[]): number {

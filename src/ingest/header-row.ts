@@ -43,7 +43,10 @@ function distinctNames(cells: readonly string[]): number {
 
 // The median filled width of the records below `from`: how wide the data is, whatever a few odd rows do.
 function dataWidth(rows: readonly (readonly string[])[], from: number): number {
-  const widths = rows.slice(from, from + DATA_ROWS_SEEN).map(filledWidth).sort((a, b) => a - b);
+  const widths = rows
+    .slice(from, from + DATA_ROWS_SEEN)
+    .map(filledWidth)
+    .sort((a, b) => a - b);
   return widths[Math.floor(widths.length / 2)] ?? 0;
 }
 
@@ -77,11 +80,15 @@ export function findHeaderRow(rows: readonly (readonly string[])[], label: (inde
     }
     const names = distinctNames(cells);
     const coverage = Math.min(names, width) / width;
-    if (!best || coverage > best.coverage || (coverage === best.coverage && names > best.names)) best = { index, coverage, names, width };
+    if (!best || coverage > best.coverage || (coverage === best.coverage && names > best.names))
+      best = { index, coverage, names, width };
   }
   if (!best || best.coverage < MIN_COVERAGE) {
     if (dataRow && dataRow.index === 0) {
-      return { index: null, evidence: `the first row holds "${dataRow.value.trim()}" (${dataLike(dataRow.value)}), so it is data` };
+      return {
+        index: null,
+        evidence: `the first row holds "${dataRow.value.trim()}" (${dataLike(dataRow.value)}), so it is data`,
+      };
     }
     return { index: null, evidence: 'no row above the data names its columns' };
   }

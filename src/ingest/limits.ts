@@ -15,7 +15,8 @@ export const READ_LIMITS = Object.freeze({
 /** A location's column as people name it: spreadsheet letters (1 is A, 16384 is XFD). */
 export function columnLetters(column: number): string {
   let letters = '';
-  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26)) letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
+  for (let rest = column; rest > 0; rest = Math.floor((rest - 1) / 26))
+    letters = String.fromCharCode(65 + ((rest - 1) % 26)) + letters;
   return letters;
 }
 
@@ -29,18 +30,30 @@ export function tooManyColumns(where: FileLocation, columns: number, atLeast = f
  * Checks a row as read against READ_LIMITS: its width, each cell and the row's total length. Returns the
  * file-level error for the first limit crossed (naming the column, by `columnName`), or undefined.
  */
-export function rowLimitError(cells: readonly string[], where: FileLocation, columnName: (column: number) => string): AppError | undefined {
+export function rowLimitError(
+  cells: readonly string[],
+  where: FileLocation,
+  columnName: (column: number) => string,
+): AppError | undefined {
   if (cells.length > READ_LIMITS.maxColumns) return tooManyColumns(where, cells.length);
   let total = 0;
   for (let index = 0; index < cells.length; index++) {
     const length = (cells[index] as string).length;
     if (length > READ_LIMITS.maxCellCharacters) {
-      return fileError('file_malformed', { ...where, column: columnName(index + 1) }, `a cell holds ${length} characters; the limit is ${READ_LIMITS.maxCellCharacters}`);
+      return fileError(
+        'file_malformed',
+        { ...where, column: columnName(index + 1) },
+        `a cell holds ${length} characters; the limit is ${READ_LIMITS.maxCellCharacters}`,
+      );
     }
     total += length;
   }
   if (total > READ_LIMITS.maxRowCharacters) {
-    return fileError('file_malformed', where, `the row holds ${total} characters; the limit is ${READ_LIMITS.maxRowCharacters}`);
+    return fileError(
+      'file_malformed',
+      where,
+      `the row holds ${total} characters; the limit is ${READ_LIMITS.maxRowCharacters}`,
+    );
   }
   return undefined;
 }

@@ -29,7 +29,9 @@ async function read(name: string, options: Partial<OpenOptions> = {}) {
 /** Copies a zip with the given entries moved to the front, in that order. */
 async function rezip(source: string, target: string, first: readonly string[]): Promise<string> {
   const entries = new Map<string, Buffer>();
-  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) => yauzl.open(source, { lazyEntries: true }, (error, opened) => (error ? reject(error) : resolve(opened))));
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(source, { lazyEntries: true }, (error, opened) => (error ? reject(error) : resolve(opened))),
+  );
   await new Promise<void>((resolve, reject) => {
     zip.on('entry', (entry: yauzl.Entry) => {
       if (entry.fileName.endsWith('/')) return zip.readEntry();
@@ -123,22 +125,33 @@ describe('text encodings', () => {
       }
     });
     it('reads an ASCII file with a late Windows-1252 byte as Windows-1252, as a whole-file check would have', async () => {
-      const bytes = Buffer.concat([Buffer.from(`email,name,city\r\n${filler}`), latin('jose@example.com,José,€500\r\n')]);
+      const bytes = Buffer.concat([
+        Buffer.from(`email,name,city\r\n${filler}`),
+        latin('jose@example.com,José,€500\r\n'),
+      ]);
       const { tabular, rows } = await read(scratchFile('late-1252.csv', bytes));
       expect(tabular.settings.encoding).toBe('utf-8');
-      expect(tabular.evidence.encoding).toBe('the first 64 KB are valid UTF-8 (should a later byte not be, the file is read on as Windows-1252 from it)');
+      expect(tabular.evidence.encoding).toBe(
+        'the first 64 KB are valid UTF-8 (should a later byte not be, the file is read on as Windows-1252 from it)',
+      );
       expect(rows.at(-1)).toEqual(['jose@example.com', 'José', '€500']);
       expect(rows).toHaveLength(4001);
     });
     it('keeps the UTF-8 of a file that mixes encodings, reading only the invalid bytes as Windows-1252', async () => {
-      const bytes = Buffer.concat([Buffer.from(`email,name,city\r\nzoe@example.com,Zoë,Kraków\r\n${filler}`), latin('jose@example.com,José,Crème\r\n')]);
+      const bytes = Buffer.concat([
+        Buffer.from(`email,name,city\r\nzoe@example.com,Zoë,Kraków\r\n${filler}`),
+        latin('jose@example.com,José,Crème\r\n'),
+      ]);
       const { rows } = await read(scratchFile('mixed.csv', bytes));
       expect(rows[0]).toEqual(['zoe@example.com', 'Zoë', 'Kraków']);
       expect(rows.at(-1)).toEqual(['jose@example.com', 'José', 'Crème']);
     });
     it('says so in the evidence when the head read for the header already met it', async () => {
       const wide = `${'x'.repeat(1000)}\r\n`;
-      const bytes = Buffer.concat([Buffer.from(`email,notes\r\n${`a@example.com,${wide}`.repeat(70)}`), latin('b@example.com,Crème\r\n')]);
+      const bytes = Buffer.concat([
+        Buffer.from(`email,notes\r\n${`a@example.com,${wide}`.repeat(70)}`),
+        latin('b@example.com,Crème\r\n'),
+      ]);
       const { tabular, rows } = await read(scratchFile('head-1252.csv', bytes));
       expect(tabular.settings.encoding).toBe('windows-1252');
       expect(tabular.evidence.encoding).toMatch(/^not valid UTF-8 \(at byte \d+\); read as Windows-1252$/);
@@ -146,7 +159,9 @@ describe('text encodings', () => {
     });
   });
   it('refuses an unknown encoding name', async () => {
-    expect((await refusal(read('utf8-bom.csv', { encoding: 'klingon' }))).message).toContain('unknown encoding "klingon"');
+    expect((await refusal(read('utf8-bom.csv', { encoding: 'klingon' }))).message).toContain(
+      'unknown encoding "klingon"',
+    );
   });
 });
 
@@ -210,7 +225,14 @@ describe('spreadsheets', () => {
   });
   it('reads a chosen sheet with dates as dates, ZIP formats padded, numbers without exponents, rich text and formulas', async () => {
     const { tabular, rows, numbers } = await read('multi-sheet.xlsx', { sheet: 'Leads' });
-    expect(tabular.headers).toEqual(['E-mail Address', 'First Name', 'Mobile Phone Number', 'Zip', 'Signup Date', 'Score']);
+    expect(tabular.headers).toEqual([
+      'E-mail Address',
+      'First Name',
+      'Mobile Phone Number',
+      'Zip',
+      'Signup Date',
+      'Score',
+    ]);
     expect(rows).toEqual([
       ['ann@example.com', 'Ann', '(512) 555-0101', '02134', '2024-01-15', '42'],
       ['bob@example.com', 'Bob', '5125550102', '78701', '1990-06-30', '7.5'],
@@ -252,8 +274,12 @@ describe('spreadsheets', () => {
     ]);
   });
   it('names the sheets when the chosen one does not exist', async () => {
-    expect((await refusal(read('multi-sheet.xlsx', { sheet: 'Nope' }))).message).toBe('multi-sheet.xlsx: there is no sheet "Nope" (sheets: Summary, Leads)');
-    expect((await refusal(read('legacy.xls', { sheet: 'Nope' }))).message).toBe('legacy.xls: there is no sheet "Nope" (sheets: Notes, Leads)');
+    expect((await refusal(read('multi-sheet.xlsx', { sheet: 'Nope' }))).message).toBe(
+      'multi-sheet.xlsx: there is no sheet "Nope" (sheets: Summary, Leads)',
+    );
+    expect((await refusal(read('legacy.xls', { sheet: 'Nope' }))).message).toBe(
+      'legacy.xls: there is no sheet "Nope" (sheets: Notes, Leads)',
+    );
   });
   it('goes by the bytes when the extension lies, and says so', async () => {
     const file = scratchFile('really-text.xlsx', 'Email,First Name\nann@example.com,Ann\n');
@@ -267,15 +293,22 @@ describe('spreadsheets', () => {
 describe('bad files', () => {
   it('refuses missing files, unknown extensions, oversized files and binary garbage with the file name', async () => {
     expect((await refusal(read(path.join(scratch, 'nope.csv')))).message).toBe('nope.csv: no such file');
-    expect((await refusal(read(scratchFile('leads.pdf', '%PDF-1.4')))).message).toContain('leads.pdf: unsupported file type ".pdf"');
+    expect((await refusal(read(scratchFile('leads.pdf', '%PDF-1.4')))).message).toContain(
+      'leads.pdf: unsupported file type ".pdf"',
+    );
     const big = scratchFile('big.csv', 'a\n'.repeat(2000));
     const tooBig = await refusal(read(big, { maxBytes: 1000 }));
     expect(tooBig.code).toBe('file_too_large');
     expect(tooBig.message).toBe('big.csv: the file is 3.9 KB; the limit is 1000 bytes');
     const garbage = scratchFile('garbage.csv', Buffer.from([0x41, 0x42, 0x00, 0x01, 0xff, 0x00, 0x13]));
     expect((await refusal(read(garbage))).message).toContain('garbage.csv: it contains binary data');
-    const fakeZip = scratchFile('broken.xlsx', Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 7)]));
+    const fakeZip = scratchFile(
+      'broken.xlsx',
+      Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(100, 7)]),
+    );
     expect((await refusal(read(fakeZip))).message).toContain('broken.xlsx: not a readable Excel workbook');
-    expect((await refusal(read(scratchFile('empty.csv', '')))).message).toBe('empty.csv: the file is empty (no header row)');
+    expect((await refusal(read(scratchFile('empty.csv', '')))).message).toBe(
+      'empty.csv: the file is empty (no header row)',
+    );
   });
 });

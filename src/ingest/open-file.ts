@@ -3,10 +3,25 @@ import path from 'node:path';
 import { AppError, fileError } from '../errors.js';
 import { readCsvRecords } from './csv-reader.js';
 import { DecodeStream } from './decode.js';
-import { decodeHead, detectDelimiter, detectEncoding, detectFormat, excelSepLine, findMojibake, sniff } from './detect.js';
+import {
+  decodeHead,
+  detectDelimiter,
+  detectEncoding,
+  detectFormat,
+  excelSepLine,
+  findMojibake,
+  sniff,
+} from './detect.js';
 import { findHeaderRow } from './header-row.js';
 import { fitRow, headerWidth, raggedWarnings, type FitCounts } from './ragged-rows.js';
-import { generatedHeaders, uniqueHeaders, type FileFormat, type RawRecord, type ReadSettings, type TabularFile } from './tabular.js';
+import {
+  generatedHeaders,
+  uniqueHeaders,
+  type FileFormat,
+  type RawRecord,
+  type ReadSettings,
+  type TabularFile,
+} from './tabular.js';
 
 /** What the user may force instead of detecting it. */
 export interface ReadOverrides {
@@ -22,7 +37,13 @@ export interface OpenOptions extends ReadOverrides {
   readonly displayName?: string | undefined;
 }
 
-const EXTENSIONS: Record<string, FileFormat> = { '.csv': 'csv', '.tsv': 'csv', '.txt': 'csv', '.xlsx': 'xlsx', '.xls': 'xls' };
+const EXTENSIONS: Record<string, FileFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'csv',
+  '.txt': 'csv',
+  '.xlsx': 'xlsx',
+  '.xls': 'xls',
+};
 
 /** Sizes for people: bytes, KB or MB. */
 export function formatBytes(bytes: number): string {
@@ -39,7 +60,12 @@ export function checkFile(file: string, options: OpenOptions): { size: number; e
     stat = fs.statSync(file);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : `cannot read it (${code ?? 'unknown error'})`;
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EACCES'
+          ? 'permission denied'
+          : `cannot read it (${code ?? 'unknown error'})`;
     throw fileError('file_unreadable', { file: name }, why);
   }
   if (!stat.isFile()) throw fileError('file_unreadable', { file: name }, 'not a regular file');
@@ -49,11 +75,19 @@ export function checkFile(file: string, options: OpenOptions): { size: number; e
     throw fileError('file_unreadable', { file: name }, 'permission denied');
   }
   if (stat.size > options.maxBytes) {
-    throw fileError('file_too_large', { file: name }, `the file is ${formatBytes(stat.size)}; the limit is ${formatBytes(options.maxBytes)}`);
+    throw fileError(
+      'file_too_large',
+      { file: name },
+      `the file is ${formatBytes(stat.size)}; the limit is ${formatBytes(options.maxBytes)}`,
+    );
   }
   const extension = path.extname(options.displayName ?? file).toLowerCase();
   if (!(extension in EXTENSIONS) && extension !== '') {
-    throw fileError('unsupported_format', { file: name }, `unsupported file type "${extension}" (use .csv, .tsv, .txt, .xlsx or .xls)`);
+    throw fileError(
+      'unsupported_format',
+      { file: name },
+      `unsupported file type "${extension}" (use .csv, .tsv, .txt, .xlsx or .xls)`,
+    );
   }
   return { size: stat.size, extension };
 }
@@ -73,15 +107,27 @@ export async function openTabularFile(file: string, options: OpenOptions): Promi
   const evidence: Partial<Record<keyof ReadSettings, string>> = {};
   const warnings: string[] = [];
   const expected = EXTENSIONS[extension];
-  evidence.format = expected === format || !expected ? `${format.toUpperCase()} content` : `the content is ${format.toUpperCase()} although the name ends in ${extension}`;
-  if (expected && expected !== format) warnings.push(`${fileName} is named ${extension} but holds ${format.toUpperCase()} data; it is read as ${format.toUpperCase()}`);
+  evidence.format =
+    expected === format || !expected
+      ? `${format.toUpperCase()} content`
+      : `the content is ${format.toUpperCase()} although the name ends in ${extension}`;
+  if (expected && expected !== format)
+    warnings.push(
+      `${fileName} is named ${extension} but holds ${format.toUpperCase()} data; it is read as ${format.toUpperCase()}`,
+    );
 
-  const source = format === 'csv' ? await openText(file, fileName, size, extension, head, options, evidence, warnings) : await openWorkbook(file, fileName, format, options, evidence);
+  const source =
+    format === 'csv'
+      ? await openText(file, fileName, size, extension, head, options, evidence, warnings)
+      : await openWorkbook(file, fileName, format, options, evidence);
   return withHeader({ fileName, sizeBytes: size, hasHeader: options.hasHeader, evidence, warnings, ...source });
 }
 
 /** A format's records and what it knows about how they were read. */
-type RecordSource = Pick<HeaderInput, 'source' | 'settings' | 'sheets' | 'omitsTrailingCells' | 'sha256' | 'fractionRead'>;
+type RecordSource = Pick<
+  HeaderInput,
+  'source' | 'settings' | 'sheets' | 'omitsTrailingCells' | 'sha256' | 'fractionRead'
+>;
 
 async function openWorkbook(
   file: string,
@@ -99,7 +145,10 @@ async function openWorkbook(
   // The spreadsheet libraries are large: load them only for spreadsheets (CLI start-up stays quick).
   let source: AsyncGenerator<RawRecord[]>;
   if (format === 'xlsx') {
-    const [{ inspectWorkbook }, { readXlsxRecords }] = await Promise.all([import('./zip-guard.js'), import('./xlsx-reader.js')]);
+    const [{ inspectWorkbook }, { readXlsxRecords }] = await Promise.all([
+      import('./zip-guard.js'),
+      import('./xlsx-reader.js'),
+    ]);
     await inspectWorkbook(file, fileName);
     source = readXlsxRecords({ file, fileName, sheet: options.sheet, onSheets });
   } else {
@@ -161,15 +210,28 @@ async function openText(
     delimiter = guess.delimiter;
     evidence.delimiter = guess.evidence;
   }
-  const mojibake = findMojibake(text.split(/\r\n|\n|\r/).slice(0, 200).map((line) => line.split(delimiter)));
+  const mojibake = findMojibake(
+    text
+      .split(/\r\n|\n|\r/)
+      .slice(0, 200)
+      .map((line) => line.split(delimiter)),
+  );
   if (mojibake) {
-    warnings.push(`"${mojibake.trim()}" looks like garbled text (UTF-8 that was once opened as Windows-1252 and saved again); check the names before importing`);
+    warnings.push(
+      `"${mojibake.trim()}" looks like garbled text (UTF-8 that was once opened as Windows-1252 and saved again); check the names before importing`,
+    );
   }
   const bytes = fs.createReadStream(file);
   return {
     source: readCsvRecords({ text: bytes.pipe(decoder), fileName, delimiter, skipLines: sepLine ? 1 : 0 }),
     // Called once the head is read: a byte there that is not UTF-8 changed how the file is read.
-    settings: (hasHeader) => ({ format: 'csv', encoding: noteFallback(decoder, evidence, warnings) ?? encoding, delimiter, hasHeader, sheet: null }),
+    settings: (hasHeader) => ({
+      format: 'csv',
+      encoding: noteFallback(decoder, evidence, warnings) ?? encoding,
+      delimiter,
+      hasHeader,
+      sheet: null,
+    }),
     sheets: () => [],
     omitsTrailingCells: false,
     sha256: () => decoder.sha256,
@@ -182,7 +244,11 @@ async function openText(
  * the evidence and returns the encoding the file is now read in: windows-1252 when everything before that
  * byte was ASCII (a whole-file Windows-1252 reading), undefined (still utf-8) when it mixes encodings.
  */
-function noteFallback(decoder: DecodeStream, evidence: Partial<Record<keyof ReadSettings, string>>, warnings: string[]): string | undefined {
+function noteFallback(
+  decoder: DecodeStream,
+  evidence: Partial<Record<keyof ReadSettings, string>>,
+  warnings: string[],
+): string | undefined {
   const fallback = decoder.fallback;
   if (!fallback) return undefined;
   if (fallback.mode === 'windows-1252') {
@@ -240,14 +306,22 @@ async function withHeader(input: HeaderInput): Promise<TabularFile> {
   const preamble = headerIndex === null ? [] : first.slice(0, headerIndex);
   if (preamble.length > 0) {
     const lines = preamble.map((record) => `"${shorten(record.cells.filter((cell) => cell.trim() !== '').join(' '))}"`);
-    input.warnings.push(`${preamble.length === 1 ? 'a line' : `${preamble.length} lines`} above the header ${preamble.length === 1 ? 'was' : 'were'} skipped: ${lines.join(', ')}`);
+    input.warnings.push(
+      `${preamble.length === 1 ? 'a line' : `${preamble.length} lines`} above the header ${preamble.length === 1 ? 'was' : 'were'} skipped: ${lines.join(', ')}`,
+    );
   }
   const data = headerIndex === null ? first : first.slice(headerIndex + 1);
-  const width = headerRecord ? headerWidth(headerRecord.cells, data.map((record) => record.cells)) : Math.max(0, ...data.map((record) => record.cells.length));
+  const width = headerRecord
+    ? headerWidth(
+        headerRecord.cells,
+        data.map((record) => record.cells),
+      )
+    : Math.max(0, ...data.map((record) => record.cells.length));
   const originalHeaders = headerRecord ? headerRecord.cells.slice(0, width) : [];
   const headers = headerRecord ? uniqueHeaders(originalHeaders) : generatedHeaders(width);
   const renamed = headers.filter((header, index) => header !== (originalHeaders[index] ?? '').trim());
-  if (headerRecord && renamed.length > 0) input.warnings.push(`blank or repeated column names were renamed: ${renamed.join(', ')}`);
+  if (headerRecord && renamed.length > 0)
+    input.warnings.push(`blank or repeated column names were renamed: ${renamed.join(', ')}`);
   const counts: FitCounts = { fits: 0, padded: 0, trimmed: 0, too_wide: 0 };
   let firstTooWide: string | undefined;
   const sample = data.map((record) => {
@@ -315,9 +389,14 @@ function chooseHeader(input: HeaderInput, first: readonly RawRecord[]): number |
 /** The error for a file or sheet without a single row; a workbook's names its sheets, so another can be chosen. */
 function emptyFile(input: HeaderInput): AppError {
   const sheets = input.sheets();
-  if (sheets.length === 0) return fileError('file_malformed', { file: input.fileName }, 'the file is empty (no header row)');
+  if (sheets.length === 0)
+    return fileError('file_malformed', { file: input.fileName }, 'the file is empty (no header row)');
   const others = sheets.length > 1 ? `; the workbook's sheets: ${sheets.join(', ')}; choose one with --sheet` : '';
-  return new AppError('file_malformed', `${input.fileName}: sheet "${input.settings(true).sheet ?? ''}" is empty (no header row)${others}`, { file: input.fileName, sheets: [...sheets] });
+  return new AppError(
+    'file_malformed',
+    `${input.fileName}: sheet "${input.settings(true).sheet ?? ''}" is empty (no header row)${others}`,
+    { file: input.fileName, sheets: [...sheets] },
+  );
 }
 
 /** "line 4" for text files, "row 4" for spreadsheets. */

@@ -37,10 +37,18 @@ describe('headerWidth', () => {
 
 describe('raggedWarnings', () => {
   it('says what was padded, ignored and will fail', () => {
-    expect(raggedWarnings({ fits: 8, padded: 12, trimmed: 0, too_wide: 0 }, 20, 4)).toEqual(['12 of the first 20 rows had fewer cells than the header (4) and were padded with empty cells']);
-    expect(raggedWarnings({ fits: 0, padded: 0, trimmed: 2, too_wide: 0 }, 2, 37)).toEqual(["all 2 rows end with extra empty cells past the header's 37 columns: ignored"]);
-    expect(raggedWarnings({ fits: 2, padded: 0, trimmed: 0, too_wide: 1 }, 3, 4, 'line 4 has 5 fields')).toEqual(["1 of the first 3 rows hold values past the header's 4 columns and will fail (line 4 has 5 fields)"]);
-    expect(raggedWarnings({ fits: 0, padded: 0, trimmed: 1, too_wide: 0 }, 1, 37)).toEqual(["the only row ends with extra empty cells past the header's 37 columns: ignored"]);
+    expect(raggedWarnings({ fits: 8, padded: 12, trimmed: 0, too_wide: 0 }, 20, 4)).toEqual([
+      '12 of the first 20 rows had fewer cells than the header (4) and were padded with empty cells',
+    ]);
+    expect(raggedWarnings({ fits: 0, padded: 0, trimmed: 2, too_wide: 0 }, 2, 37)).toEqual([
+      "all 2 rows end with extra empty cells past the header's 37 columns: ignored",
+    ]);
+    expect(raggedWarnings({ fits: 2, padded: 0, trimmed: 0, too_wide: 1 }, 3, 4, 'line 4 has 5 fields')).toEqual([
+      "1 of the first 3 rows hold values past the header's 4 columns and will fail (line 4 has 5 fields)",
+    ]);
+    expect(raggedWarnings({ fits: 0, padded: 0, trimmed: 1, too_wide: 0 }, 1, 37)).toEqual([
+      "the only row ends with extra empty cells past the header's 37 columns: ignored",
+    ]);
     expect(raggedWarnings({ fits: 3, padded: 0, trimmed: 0, too_wide: 0 }, 3, 4)).toEqual([]);
   });
 });

@@ -18,7 +18,8 @@ export type RowFit = 'fits' | 'padded' | 'trimmed' | 'too_wide';
 export function fitRow(cells: string[], width: number): { cells: string[]; fit: RowFit } {
   if (cells.length === width) return { cells, fit: 'fits' };
   if (cells.length < width) return { cells: cells.concat(Array<string>(width - cells.length).fill('')), fit: 'padded' };
-  for (let index = width; index < cells.length; index++) if ((cells[index] ?? '').trim() !== '') return { cells, fit: 'too_wide' };
+  for (let index = width; index < cells.length; index++)
+    if ((cells[index] ?? '').trim() !== '') return { cells, fit: 'too_wide' };
   return { cells: cells.slice(0, width), fit: 'trimmed' };
 }
 
@@ -44,9 +45,20 @@ export function raggedWarnings(counts: FitCounts, rows: number, width: number, f
   const warnings: string[] = [];
   // "the only row ends", "all 2 rows end", "1 of the first 4 rows end".
   const say = (count: number, one: string, many: string) =>
-    rows === 1 ? `the only row ${one}` : `${count === rows ? `all ${rows}` : `${count} of the first ${rows}`} rows ${many}`;
-  if (counts.padded > 0) warnings.push(`${say(counts.padded, 'had', 'had')} fewer cells than the header (${width}) and ${rows === 1 ? 'was' : 'were'} padded with empty cells`);
-  if (counts.trimmed > 0) warnings.push(`${say(counts.trimmed, 'ends', 'end')} with extra empty cells past the header's ${width} columns: ignored`);
-  if (counts.too_wide > 0) warnings.push(`${say(counts.too_wide, 'holds', 'hold')} values past the header's ${width} columns and will fail${firstTooWide ? ` (${firstTooWide})` : ''}`);
+    rows === 1
+      ? `the only row ${one}`
+      : `${count === rows ? `all ${rows}` : `${count} of the first ${rows}`} rows ${many}`;
+  if (counts.padded > 0)
+    warnings.push(
+      `${say(counts.padded, 'had', 'had')} fewer cells than the header (${width}) and ${rows === 1 ? 'was' : 'were'} padded with empty cells`,
+    );
+  if (counts.trimmed > 0)
+    warnings.push(
+      `${say(counts.trimmed, 'ends', 'end')} with extra empty cells past the header's ${width} columns: ignored`,
+    );
+  if (counts.too_wide > 0)
+    warnings.push(
+      `${say(counts.too_wide, 'holds', 'hold')} values past the header's ${width} columns and will fail${firstTooWide ? ` (${firstTooWide})` : ''}`,
+    );
   return warnings;
 }

@@ -6,7 +6,9 @@ import { SharedStrings } from './shared-strings.js';
 const spillFolders = () => fs.readdirSync(os.tmpdir()).filter((name) => name.startsWith('leadport-xlsx-strings-'));
 
 function sample(count: number): string[] {
-  return Array.from({ length: count }, (_, i) => (i % 3 === 0 ? `Müller ${i} 日本 🚀` : i % 3 === 1 ? '' : `lead${i}@example.com`));
+  return Array.from({ length: count }, (_, i) =>
+    i % 3 === 0 ? `Müller ${i} 日本 🚀` : i % 3 === 1 ? '' : `lead${i}@example.com`,
+  );
 }
 
 describe('SharedStrings', () => {
@@ -15,7 +17,7 @@ describe('SharedStrings', () => {
     const texts = sample(50_000);
     for (const text of texts) table.add(text);
     expect(table.size).toBe(texts.length);
-    texts.forEach((text, index) => expect(table.get(index)).toBe(text));
+    for (const [index, text] of texts.entries()) expect(table.get(index)).toBe(text);
     table.close();
   });
 
@@ -28,7 +30,7 @@ describe('SharedStrings', () => {
     for (const text of texts) table.add(text);
     expect(spillFolders().length).toBe(before.length + 1);
     // In order, as cells mostly ask, then out of order, going back and forth between spilled chunks.
-    texts.forEach((text, index) => expect(table.get(index)).toBe(text));
+    for (const [index, text] of texts.entries()) expect(table.get(index)).toBe(text);
     for (let i = 0; i < 5_000; i++) {
       const index = (i * 7_919) % texts.length;
       expect(table.get(index)).toBe(texts[index]);

@@ -72,8 +72,13 @@ export class SharedStrings {
     const number = this.#chunkOf(index);
     const chunk = this.#chunks[number] as Chunk;
     const next = this.#chunks[number + 1];
-    const end = index + 1 < (next?.first ?? this.#count) ? (this.#starts[index + 1] as number) : chunk.start + chunk.size;
-    return this.#bytesOf(number, chunk).toString('utf8', (this.#starts[index] as number) - chunk.start, end - chunk.start);
+    const end =
+      index + 1 < (next?.first ?? this.#count) ? (this.#starts[index + 1] as number) : chunk.start + chunk.size;
+    return this.#bytesOf(number, chunk).toString(
+      'utf8',
+      (this.#starts[index] as number) - chunk.start,
+      end - chunk.start,
+    );
   }
 
   /** Removes the spill file, if there is one. */
@@ -89,7 +94,13 @@ export class SharedStrings {
     const previous = this.#chunks[full];
     if (previous) this.#resident.push(full);
     const buffer = this.#makeRoom(Math.max(room, this.#chunkBytes));
-    const chunk: Chunk = { first: this.#count, start: previous ? previous.start + previous.size : 0, size: 0, buffer, fileOffset: null };
+    const chunk: Chunk = {
+      first: this.#count,
+      start: previous ? previous.start + previous.size : 0,
+      size: 0,
+      buffer,
+      fileOffset: null,
+    };
     this.#chunks.push(chunk);
     return chunk;
   }

@@ -25,15 +25,23 @@ export async function* readXlsRecords(options: XlsReadOptions): AsyncGenerator<R
   try {
     workbook = XLSX.read(fs.readFileSync(options.file), { type: 'buffer', cellDates: true, cellNF: true, dense: true });
   } catch (error) {
-    throw fileError('file_malformed', { file: options.fileName }, `not a readable Excel workbook (${(error as Error).message})`);
+    throw fileError(
+      'file_malformed',
+      { file: options.fileName },
+      `not a readable Excel workbook (${(error as Error).message})`,
+    );
   }
   const chosen = options.sheet ?? workbook.SheetNames[0] ?? '';
   if (!workbook.SheetNames.includes(chosen)) {
-    throw fileError('file_malformed', { file: options.fileName }, `there is no sheet "${chosen}" (sheets: ${workbook.SheetNames.join(', ')})`);
+    throw fileError(
+      'file_malformed',
+      { file: options.fileName },
+      `there is no sheet "${chosen}" (sheets: ${workbook.SheetNames.join(', ')})`,
+    );
   }
   options.onSheets?.([...workbook.SheetNames], chosen);
   const sheet = workbook.Sheets[chosen];
-  if (!sheet || !sheet['!ref']) return;
+  if (!sheet?.['!ref']) return;
   const { rows, columns } = usedRange(sheet, options.fileName);
   let batch: RawRecord[] = [];
   for (let row = rows.first; row <= rows.last; row++) {
@@ -41,7 +49,9 @@ export async function* readXlsRecords(options: XlsReadOptions): AsyncGenerator<R
     for (let column = columns.first; column <= columns.last; column++) {
       cells.push(cellText(sheet, row, column));
     }
-    const tooBig = rowLimitError(cells, { file: options.fileName, row: row + 1 }, (index) => columnLetters(columns.first + index));
+    const tooBig = rowLimitError(cells, { file: options.fileName, row: row + 1 }, (index) =>
+      columnLetters(columns.first + index),
+    );
     if (tooBig) throw tooBig;
     batch.push({ cells, recordNumber: row + 1 });
     if (batch.length >= BATCH) {
@@ -67,15 +77,21 @@ function usedRange(sheet: XLSX.WorkSheet, fileName: string): { rows: Span; colum
   let lastColumn = -1;
   for (let row = range.s.r; row < dense.length; row++) {
     const width = dense[row]?.length ?? 0;
-    if (width - range.s.c > READ_LIMITS.maxColumns) throw tooManyColumns({ file: fileName, row: row + 1, column: columnLetters(width) }, width - range.s.c);
+    if (width - range.s.c > READ_LIMITS.maxColumns)
+      throw tooManyColumns({ file: fileName, row: row + 1, column: columnLetters(width) }, width - range.s.c);
     lastColumn = Math.max(lastColumn, width - 1);
   }
-  return { rows: { first: range.s.r, last: Math.min(range.e.r, dense.length - 1) }, columns: { first: range.s.c, last: Math.min(range.e.c, lastColumn) } };
+  return {
+    rows: { first: range.s.r, last: Math.min(range.e.r, dense.length - 1) },
+    columns: { first: range.s.c, last: Math.min(range.e.c, lastColumn) },
+  };
 }
 
 function cellText(sheet: XLSX.WorkSheet, row: number, column: number): string {
   const dense = (sheet as unknown as { '!data'?: (XLSX.CellObject | undefined)[][] })['!data'];
-  const cell = dense ? dense[row]?.[column] : (sheet[XLSX.utils.encode_cell({ r: row, c: column })] as XLSX.CellObject | undefined);
+  const cell = dense
+    ? dense[row]?.[column]
+    : (sheet[XLSX.utils.encode_cell({ r: row, c: column })] as XLSX.CellObject | undefined);
   if (!cell || cell.v === undefined || cell.v === null) return '';
   if (cell.v instanceof Date) return dateText(cell.v);
   if (cell.t === 'n' && typeof cell.v === 'number') {

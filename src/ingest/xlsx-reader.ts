@@ -45,7 +45,12 @@ interface PartParsers {
   readonly model?: { sheets?: SheetModel[] };
 }
 
-const PARTS = { rels: 'xl/_rels/workbook.xml.rels', workbook: 'xl/workbook.xml', styles: 'xl/styles.xml', strings: 'xl/sharedStrings.xml' };
+const PARTS = {
+  rels: 'xl/_rels/workbook.xml.rels',
+  workbook: 'xl/workbook.xml',
+  styles: 'xl/styles.xml',
+  strings: 'xl/sharedStrings.xml',
+};
 
 /**
  * Streams one sheet of an XLSX workbook with exceljs's parsers, so memory does not grow with the sheet.
@@ -64,23 +69,44 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
   const parts = await WorkbookParts.open(options.file, options.fileName, options.limits ?? WORKBOOK_LIMITS);
   const strings = new SharedStrings();
   try {
-    const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, { sharedStrings: 'emit', styles: 'cache', hyperlinks: 'ignore', worksheets: 'emit' });
+    const reader = new ExcelJS.stream.xlsx.WorkbookReader(options.file, {
+      sharedStrings: 'emit',
+      styles: 'cache',
+      hyperlinks: 'ignore',
+      worksheets: 'emit',
+    });
     const parsers = reader as unknown as PartParsers;
     await readWorkbookParts(parts, parsers, strings, options.fileName);
     const sheets = parsers.model?.sheets ?? [];
     const names = sheets.map((sheet) => sheet.name);
     const chosen = options.sheet ?? names[0];
     if (options.sheet && !names.includes(options.sheet)) {
-      throw fileError('file_malformed', { file: options.fileName }, `there is no sheet "${options.sheet}" (sheets: ${names.join(', ')})`);
+      throw fileError(
+        'file_malformed',
+        { file: options.fileName },
+        `there is no sheet "${options.sheet}" (sheets: ${names.join(', ')})`,
+      );
     }
     options.onSheets?.(names, chosen ?? '');
     if (chosen === undefined) return;
-    const part = sheetPart(sheets.find((sheet) => sheet.name === chosen), parsers.workbookRels ?? []);
-    if (!part || !parts.has(part)) throw fileError('file_malformed', { file: options.fileName }, `sheet "${chosen}" has no data (sheets: ${names.join(', ')})`);
-    const worksheet = parsers._parseWorksheet(await parts.open(part), '').next().value?.value as ExcelJS.stream.xlsx.WorksheetReader;
+    const part = sheetPart(
+      sheets.find((sheet) => sheet.name === chosen),
+      parsers.workbookRels ?? [],
+    );
+    if (!part || !parts.has(part))
+      throw fileError(
+        'file_malformed',
+        { file: options.fileName },
+        `sheet "${chosen}" has no data (sheets: ${names.join(', ')})`,
+      );
+    const worksheet = parsers._parseWorksheet(await parts.open(part), '').next().value
+      ?.value as ExcelJS.stream.xlsx.WorksheetReader;
     let batch: RawRecord[] = [];
     for await (const row of worksheet) {
-      batch.push({ cells: rowCells(row, strings, { file: options.fileName, row: row.number }), recordNumber: row.number });
+      batch.push({
+        cells: rowCells(row, strings, { file: options.fileName, row: row.number }),
+        recordNumber: row.number,
+      });
       if (batch.length >= BATCH) {
         yield batch;
         batch = [];
@@ -89,7 +115,11 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
     if (batch.length > 0) yield batch;
   } catch (error) {
     if ((error as { code?: string }).code === 'file_malformed') throw error;
-    throw fileError('file_malformed', { file: options.fileName }, `not a readable Excel workbook (${(error as Error).message})`);
+    throw fileError(
+      'file_malformed',
+      { file: options.fileName },
+      `not a readable Excel workbook (${(error as Error).message})`,
+    );
   } finally {
     strings.close();
     parts.close();
@@ -100,7 +130,12 @@ export async function* readXlsxRecords(options: XlsxReadOptions): AsyncGenerator
  * Reads the parts a sheet needs: the sheet list, number formats (they make dates) and the shared-strings
  * table, kept compact in `strings` rather than in exceljs's cache.
  */
-async function readWorkbookParts(parts: WorkbookParts, parsers: PartParsers, strings: SharedStrings, fileName: string): Promise<void> {
+async function readWorkbookParts(
+  parts: WorkbookParts,
+  parsers: PartParsers,
+  strings: SharedStrings,
+  fileName: string,
+): Promise<void> {
   if (parts.has(PARTS.rels)) await parsers._parseRels(await parts.open(PARTS.rels));
   if (parts.has(PARTS.workbook)) await parsers._parseWorkbook(await parts.open(PARTS.workbook));
   if (parts.has(PARTS.styles)) await parsers._parseStyles(await parts.open(PARTS.styles));
@@ -108,7 +143,11 @@ async function readWorkbookParts(parts: WorkbookParts, parsers: PartParsers, str
   for await (const { index, text } of parsers._parseSharedStrings(await parts.open(PARTS.strings))) {
     const value = cellText(text);
     if (value.length > READ_LIMITS.maxCellCharacters) {
-      throw fileError('file_malformed', { file: fileName }, `string ${index + 1} of ${PARTS.strings} holds ${value.length} characters; the limit for a cell is ${READ_LIMITS.maxCellCharacters}`);
+      throw fileError(
+        'file_malformed',
+        { file: fileName },
+        `string ${index + 1} of ${PARTS.strings} holds ${value.length} characters; the limit for a cell is ${READ_LIMITS.maxCellCharacters}`,
+      );
     }
     strings.add(value);
   }
@@ -127,13 +166,15 @@ function sheetPart(sheet: SheetModel | undefined, rels: readonly Relationship[])
  * 16,384 cells in every row.
  */
 function rowCells(row: ExcelJS.Row, strings: SharedStrings, where: FileLocation): string[] {
-  if (row.cellCount > READ_LIMITS.maxColumns) throw tooManyColumns({ ...where, column: columnLetters(row.cellCount) }, row.cellCount);
+  if (row.cellCount > READ_LIMITS.maxColumns)
+    throw tooManyColumns({ ...where, column: columnLetters(row.cellCount) }, row.cellCount);
   const values = row.values as unknown[];
   const cells: string[] = [];
   for (let column = 1; column < values.length; column++) {
     const value = values[column];
     if (value === undefined || value === null) cells.push('');
-    else if (typeof value === 'object' && 'sharedString' in value) cells.push(strings.get((value as { sharedString: number }).sharedString) ?? '');
+    else if (typeof value === 'object' && 'sharedString' in value)
+      cells.push(strings.get((value as { sharedString: number }).sharedString) ?? '');
     else cells.push(cellText(value, row.getCell(column).numFmt));
   }
   const tooBig = rowLimitError(cells, where, columnLetters);
@@ -150,7 +191,8 @@ export function cellText(value: unknown, numFmt?: string): string {
   if (value instanceof Date) return dateText(value);
   if (typeof value === 'object') {
     const object = value as Record<string, unknown>;
-    if (Array.isArray(object.richText)) return (object.richText as { text?: string }[]).map((part) => part.text ?? '').join('');
+    if (Array.isArray(object.richText))
+      return (object.richText as { text?: string }[]).map((part) => part.text ?? '').join('');
     if ('result' in object) return cellText(object.result, numFmt);
     if ('formula' in object || 'sharedFormula' in object) return '';
     if (typeof object.text === 'string') return object.text;

@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import type yauzl from 'yauzl';
 import { fileError } from '../errors.js';
 import { READ_LIMITS } from './limits.js';
@@ -41,13 +42,17 @@ export async function inspectWorkbook(file: string, fileName: string): Promise<W
   };
   try {
     if (zip.entryCount > WORKBOOK_LIMITS.maxEntries) {
-      throw refuse(`the workbook has ${zip.entryCount} parts; more than ${WORKBOOK_LIMITS.maxEntries} is not a spreadsheet (zip bomb?)`);
+      throw refuse(
+        `the workbook has ${zip.entryCount} parts; more than ${WORKBOOK_LIMITS.maxEntries} is not a spreadsheet (zip bomb?)`,
+      );
     }
     let inflated = 0;
     for await (const entry of entriesOf(zip)) {
       inflated += entry.uncompressedSize;
       if (inflated > WORKBOOK_LIMITS.maxInflatedBytes) {
-        throw refuse(`the workbook inflates to more than ${WORKBOOK_LIMITS.maxInflatedBytes / 1024 / 1024} MB (zip bomb?)`);
+        throw refuse(
+          `the workbook inflates to more than ${WORKBOOK_LIMITS.maxInflatedBytes / 1024 / 1024} MB (zip bomb?)`,
+        );
       }
       const ratio = entry.uncompressedSize / Math.max(1, entry.compressedSize);
       if (entry.uncompressedSize > WORKBOOK_LIMITS.ratioFromBytes && ratio > WORKBOOK_LIMITS.maxRatio) {
@@ -55,7 +60,8 @@ export async function inspectWorkbook(file: string, fileName: string): Promise<W
       }
       if (!/\.(xml|rels)$/i.test(entry.fileName) || entry.uncompressedSize === 0) continue;
       const head = await readHead(zip, entry, fileName);
-      if (/<!(DOCTYPE|ENTITY)/i.test(head)) throw refuse(`${entry.fileName} declares a DOCTYPE or ENTITY, which spreadsheets never need`);
+      if (/<!(DOCTYPE|ENTITY)/i.test(head))
+        throw refuse(`${entry.fileName} declares a DOCTYPE or ENTITY, which spreadsheets never need`);
       if (/^xl\/worksheets\/sheet\d+\.xml$/i.test(entry.fileName)) checkDimension(head, entry.fileName, refuse);
     }
     return { entries: zip.entryCount, inflatedBytes: inflated };
@@ -71,16 +77,22 @@ function checkDimension(head: string, part: string, refuse: (why: string) => Err
   const lastRow = Number(ref[4] ?? ref[2] ?? 1);
   const columns = [...lastColumn.toUpperCase()].reduce((total, letter) => total * 26 + letter.charCodeAt(0) - 64, 0);
   if (lastRow > WORKBOOK_LIMITS.maxRows || columns > WORKBOOK_LIMITS.maxColumns) {
-    throw refuse(`${part} claims ${lastRow} rows by ${columns} columns; the limit is ${WORKBOOK_LIMITS.maxRows} rows and ${WORKBOOK_LIMITS.maxColumns} columns`);
+    throw refuse(
+      `${part} claims ${lastRow} rows by ${columns} columns; the limit is ${WORKBOOK_LIMITS.maxRows} rows and ${WORKBOOK_LIMITS.maxColumns} columns`,
+    );
   }
 }
 
 async function readHead(zip: yauzl.ZipFile, entry: yauzl.Entry, fileName: string): Promise<string> {
-  let stream;
+  let stream: Readable;
   try {
     stream = await zip.openReadStreamPromise(entry);
   } catch (error) {
-    throw fileError('file_malformed', { file: fileName }, `${entry.fileName} cannot be read (${(error as Error).message})`);
+    throw fileError(
+      'file_malformed',
+      { file: fileName },
+      `${entry.fileName} cannot be read (${(error as Error).message})`,
+    );
   }
   const chunks: Buffer[] = [];
   let size = 0;

@@ -16,7 +16,14 @@ export interface InflateLimits {
 export function openZip(file: string, fileName: string): Promise<yauzl.ZipFile> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true }, (error, zip) => {
-      if (error || !zip) reject(fileError('file_malformed', { file: fileName }, `not a readable Excel workbook (${error?.message ?? 'no zip directory'})`));
+      if (error || !zip)
+        reject(
+          fileError(
+            'file_malformed',
+            { file: fileName },
+            `not a readable Excel workbook (${error?.message ?? 'no zip directory'})`,
+          ),
+        );
       else resolve(zip);
     });
   });
@@ -72,7 +79,12 @@ export class WorkbookParts {
   /** Bytes inflated so far, all parts together. */
   #inflated = 0;
 
-  private constructor(zip: yauzl.ZipFile, entries: ReadonlyMap<string, yauzl.Entry>, fileName: string, limits: InflateLimits) {
+  private constructor(
+    zip: yauzl.ZipFile,
+    entries: ReadonlyMap<string, yauzl.Entry>,
+    fileName: string,
+    limits: InflateLimits,
+  ) {
     this.#zip = zip;
     this.#entries = entries;
     this.#fileName = fileName;
@@ -87,7 +99,11 @@ export class WorkbookParts {
       for await (const entry of entriesOf(zip)) if (!entries.has(entry.fileName)) entries.set(entry.fileName, entry);
     } catch (error) {
       zip.close();
-      throw fileError('file_malformed', { file: fileName }, `not a readable Excel workbook (${(error as Error).message})`);
+      throw fileError(
+        'file_malformed',
+        { file: fileName },
+        `not a readable Excel workbook (${(error as Error).message})`,
+      );
     }
     return new WorkbookParts(zip, entries, fileName, limits);
   }
@@ -101,7 +117,8 @@ export class WorkbookParts {
     const entry = this.#entries.get(part);
     if (!entry) throw this.#refuse(`it has no ${part}`);
     if (entry.isEncrypted()) throw this.#refuse(`${part} is encrypted`);
-    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw this.#refuse(`${part} uses compression method ${entry.compressionMethod}, which Excel never writes`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+      throw this.#refuse(`${part} uses compression method ${entry.compressionMethod}, which Excel never writes`);
     // Raw bytes, inflated here: yauzl's own check of the declared size fails with a bare "too many bytes".
     const raw = await this.#zip.openReadStreamPromise(entry, { decodeFileData: false });
     const inflate = entry.compressionMethod === 8 ? zlib.createInflateRaw() : null;
@@ -128,10 +145,15 @@ export class WorkbookParts {
   /** The error for a part that has inflated `inflated` bytes from `compressed` so far, if it crossed a limit. */
   #check(part: string, entry: yauzl.Entry, inflated: number, compressed: number): Error | undefined {
     const { maxInflatedBytes, maxRatio, ratioFromBytes } = this.#limits;
-    if (inflated > entry.uncompressedSize) return this.#refuse(`${part} inflates past ${megabytes(entry.uncompressedSize)}, the size its zip entry declares (zip bomb?)`);
-    if (this.#inflated > maxInflatedBytes) return this.#refuse(`the workbook inflates past ${megabytes(maxInflatedBytes)} at ${part} (zip bomb?)`);
+    if (inflated > entry.uncompressedSize)
+      return this.#refuse(
+        `${part} inflates past ${megabytes(entry.uncompressedSize)}, the size its zip entry declares (zip bomb?)`,
+      );
+    if (this.#inflated > maxInflatedBytes)
+      return this.#refuse(`the workbook inflates past ${megabytes(maxInflatedBytes)} at ${part} (zip bomb?)`);
     const ratio = inflated / Math.max(1, compressed);
-    if (inflated > ratioFromBytes && ratio > maxRatio) return this.#refuse(`${part} inflates ${Math.round(ratio)} times its size (zip bomb?)`);
+    if (inflated > ratioFromBytes && ratio > maxRatio)
+      return this.#refuse(`${part} inflates ${Math.round(ratio)} times its size (zip bomb?)`);
     return undefined;
   }
 

@@ -8,8 +8,16 @@ describe('DryRunLedger', () => {
     try {
       expect(fs.readdirSync(ledger.folder)).toContain('ledger.db');
       ledger.record([{ key: 'email=a@x.com', leadId: 'lead-a' }]);
-      ledger.record([{ key: 'email=a@x.com', leadId: 'lead-late' }, { key: 'email=b@x.com', leadId: 'lead-b' }]);
-      expect(ledger.lookup(['email=a@x.com', 'email=b@x.com', 'email=c@x.com'])).toEqual(new Map([['email=a@x.com', 'lead-a'], ['email=b@x.com', 'lead-b']]));
+      ledger.record([
+        { key: 'email=a@x.com', leadId: 'lead-late' },
+        { key: 'email=b@x.com', leadId: 'lead-b' },
+      ]);
+      expect(ledger.lookup(['email=a@x.com', 'email=b@x.com', 'email=c@x.com'])).toEqual(
+        new Map([
+          ['email=a@x.com', 'lead-a'],
+          ['email=b@x.com', 'lead-b'],
+        ]),
+      );
     } finally {
       await ledger.close();
     }

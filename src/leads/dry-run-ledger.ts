@@ -31,21 +31,35 @@ export class DryRunLedger {
     await sql`pragma journal_mode = off`.execute(db);
     await sql`pragma synchronous = off`.execute(db);
     await sql`pragma locking_mode = exclusive`.execute(db);
-    await db.schema.createTable('would_be_keys').addColumn('key', 'text', (c) => c.primaryKey()).addColumn('lead_id', 'text', (c) => c.notNull()).execute();
+    await db.schema
+      .createTable('would_be_keys')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('lead_id', 'text', (c) => c.notNull())
+      .execute();
     const lookup = db.selectFrom('would_be_keys').select(['key', 'lead_id']).where('key', '=', '').compile().sql;
-    const record = db.insertInto('would_be_keys').values({ key: '', lead_id: '' }).onConflict((oc) => oc.column('key').doNothing()).compile().sql;
+    const record = db
+      .insertInto('would_be_keys')
+      .values({ key: '', lead_id: '' })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .compile().sql;
     return new DryRunLedger(dir, db, rowWriter, lookup, record);
   }
 
   /** The would-be lead owning each of the keys that earlier batches claimed. */
   lookup(keys: readonly string[]): Map<string, string> {
-    const rows = this.writer.all(this.lookupSql, keys.map((key) => [key])) as { key: string; lead_id: string }[];
+    const rows = this.writer.all(
+      this.lookupSql,
+      keys.map((key) => [key]),
+    ) as { key: string; lead_id: string }[];
     return new Map(rows.map((row) => [row.key, row.lead_id]));
   }
 
   /** Records the keys this batch's would-be leads claimed. */
   record(claims: readonly { key: string; leadId: string }[]): void {
-    this.writer.run(this.recordSql, claims.map((claim) => [claim.key, claim.leadId]));
+    this.writer.run(
+      this.recordSql,
+      claims.map((claim) => [claim.key, claim.leadId]),
+    );
   }
 
   /** The temporary folder holding the ledger's file while it is open. */

@@ -43,7 +43,7 @@ async function write(out: Writable, text: string): Promise<void> {
 export async function exportLeadsJsonLines(db: Kysely<DB>, filter: LeadFilter, out: Writable): Promise<number> {
   let count = 0;
   for await (const page of exportedLeads(db, filter)) {
-    await write(out, page.map((lead) => JSON.stringify(lead)).join('\n') + '\n');
+    await write(out, `${page.map((lead) => JSON.stringify(lead)).join('\n')}\n`);
     count += page.length;
   }
   return count;
@@ -55,7 +55,12 @@ export async function exportLeadsJsonLines(db: Kysely<DB>, filter: LeadFilter, o
  * order, which needs a first pass over the leads. Every cell, headers too, is made safe against formula
  * injection (core/csv-safety); numbers and E.164 phones stay as they are.
  */
-export async function exportLeadsCsv(db: Kysely<DB>, filter: LeadFilter, out: Writable, options: { bom?: boolean } = {}): Promise<number> {
+export async function exportLeadsCsv(
+  db: Kysely<DB>,
+  filter: LeadFilter,
+  out: Writable,
+  options: { bom?: boolean } = {},
+): Promise<number> {
   // A UTF-8 byte-order mark by default: without it Excel on Windows shows "José" as "JosÃ©".
   if (options.bom ?? true) await write(out, '\uFEFF');
   let fieldNames: string[];
@@ -64,13 +69,20 @@ export async function exportLeadsCsv(db: Kysely<DB>, filter: LeadFilter, out: Wr
     fieldNames = flow.fields.map((field) => field.name);
   } else {
     const seen = new Set<string>();
-    for await (const page of exportedLeads(db, filter)) for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
+    for await (const page of exportedLeads(db, filter))
+      for (const lead of page) for (const name of Object.keys(lead.fields)) seen.add(name);
     fieldNames = [...seen];
   }
   await write(out, safeCsvLines([['id', 'flow_id', 'source_id', 'created_at', ...fieldNames]]));
   let count = 0;
   for await (const page of exportedLeads(db, filter)) {
-    const rows = page.map((lead) => [lead.id, lead.flowId, lead.sourceId, lead.createdAt, ...fieldNames.map((name) => String(lead.fields[name] ?? ''))]);
+    const rows = page.map((lead) => [
+      lead.id,
+      lead.flowId,
+      lead.sourceId,
+      lead.createdAt,
+      ...fieldNames.map((name) => String(lead.fields[name] ?? '')),
+    ]);
     await write(out, safeCsvLines(rows));
     count += page.length;
   }

@@ -19,19 +19,26 @@ function escapeLike(text: string): string {
  * What was sent in the submissions of a page that stored nothing (rejected, errors): a real-time
  * submission's values by field, an import row's cells by its file's headers.
  */
-async function sentValues(db: Kysely<DB>, rows: readonly SubmissionRow[]): Promise<Map<string, Record<string, Scalar>>> {
+async function sentValues(
+  db: Kysely<DB>,
+  rows: readonly SubmissionRow[],
+): Promise<Map<string, Record<string, Scalar>>> {
   const unsaved = rows.filter((row) => row.fields === null && row.raw_row !== null);
   const importIds = [...new Set(unsaved.map((row) => row.import_id).filter((id): id is string => id !== null))];
   const headersOf = new Map<string, string[]>();
   if (importIds.length > 0) {
-    for (const row of await db.selectFrom('imports').select(['id', 'columns']).where('id', 'in', importIds).execute()) headersOf.set(row.id, JSON.parse(row.columns) as string[]);
+    for (const row of await db.selectFrom('imports').select(['id', 'columns']).where('id', 'in', importIds).execute())
+      headersOf.set(row.id, JSON.parse(row.columns) as string[]);
   }
   const sent = new Map<string, Record<string, Scalar>>();
   for (const row of unsaved) {
     const raw = parseJson<unknown>(row.raw_row);
     if (Array.isArray(raw)) {
       const headers = headersOf.get(row.import_id ?? '') ?? [];
-      sent.set(row.event_id, Object.fromEntries(raw.map((cell, index) => [headers[index] ?? `Column ${index + 1}`, String(cell)])));
+      sent.set(
+        row.event_id,
+        Object.fromEntries(raw.map((cell, index) => [headers[index] ?? `Column ${index + 1}`, String(cell)])),
+      );
     } else if (raw && typeof raw === 'object') {
       sent.set(row.event_id, raw as Record<string, Scalar>);
     }
@@ -49,11 +56,16 @@ function newestFirst(a: SubmissionRow, b: SubmissionRow): number {
  * for stored leads, the values the caller may see. A source sees only its own. A page of events and a page
  * of import-created leads (submissions.query.ts), merged.
  */
-export async function listLeads(db: Kysely<DB>, principal: Principal, query: LeadListQuery): Promise<{ items: LeadSummary[]; next: string | null }> {
+export async function listLeads(
+  db: Kysely<DB>,
+  principal: Principal,
+  query: LeadListQuery,
+): Promise<{ items: LeadSummary[]; next: string | null }> {
   let before: { createdAt: string; id: string } | null = null;
   if (query.before) {
     const [createdAt, id] = query.before.split('|');
-    if (!createdAt || !id) throw new AppError('validation_failed', 'before: not a cursor from a previous page', { field: 'before' });
+    if (!createdAt || !id)
+      throw new AppError('validation_failed', 'before: not a cursor from a previous page', { field: 'before' });
     before = { createdAt, id };
   }
   const found = await submissions(db, principal, {
@@ -111,7 +123,8 @@ export async function getLead(db: Kysely<DB>, principal: Principal, leadId: stri
     .execute();
   const first = events[0];
   const owner = lead?.source_id ?? first?.source_id;
-  if (!owner || (asSource !== null && asSource !== owner)) throw new AppError('not_found', `no lead with id "${leadId}"`);
+  if (!owner || (asSource !== null && asSource !== owner))
+    throw new AppError('not_found', `no lead with id "${leadId}"`);
   const flowId = lead?.flow_id ?? first?.flow_id ?? '';
   const raw = parseJson<Record<string, unknown>>(lead?.raw ?? null) ?? rawOfEvent(first?.raw_row ?? null);
   const spec = await findFlowSpec(db, flowId);
@@ -119,7 +132,10 @@ export async function getLead(db: Kysely<DB>, principal: Principal, leadId: stri
   for (const field of spec?.fields ?? []) {
     const text = raw[field.name];
     if (typeof text !== 'string' || text === '') continue;
-    values[field.name] = normalise(field.type, text, { phoneRegion: spec?.defaultPhoneRegion ?? 'US', choices: field.choices });
+    values[field.name] = normalise(field.type, text, {
+      phoneRegion: spec?.defaultPhoneRegion ?? 'US',
+      choices: field.choices,
+    });
   }
   return {
     id: leadId,

@@ -1,4 +1,12 @@
-import { DummyDriver, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler, type CompiledQuery, type Dialect } from 'kysely';
+import {
+  DummyDriver,
+  Kysely,
+  PostgresAdapter,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  type CompiledQuery,
+  type Dialect,
+} from 'kysely';
 import { describe, expect, it } from 'vitest';
 import type { DB } from '../db/schema.js';
 import { lockDuplicateKeys } from './lead.repository.js';
@@ -22,8 +30,12 @@ describe('lockDuplicateKeys', () => {
     const keys = Array.from({ length: 50 }, (_, i) => `email=lead${i}@example.com`);
     // The same keys in two orders, as two concurrent batches might hold them, and a repeated key.
     await db.transaction().execute((trx) => lockDuplicateKeys(trx, 'flow:solar', keys));
-    await db.transaction().execute((trx) => lockDuplicateKeys(trx, 'flow:solar', [...keys].reverse().concat(keys[0] as string)));
-    const locked = queries.filter((query) => query.sql.includes('pg_advisory_xact_lock')).map((query) => query.parameters[1] as number[]);
+    await db
+      .transaction()
+      .execute((trx) => lockDuplicateKeys(trx, 'flow:solar', [...keys].reverse().concat(keys[0] as string)));
+    const locked = queries
+      .filter((query) => query.sql.includes('pg_advisory_xact_lock'))
+      .map((query) => query.parameters[1] as number[]);
     expect(locked).toHaveLength(2);
     const [first, second] = locked as [number[], number[]];
     expect(first).toHaveLength(50);

@@ -12,11 +12,24 @@ export interface ClaimedKey {
 }
 
 /** The stored owners of the given duplicate keys in a scope (on SQLite, one prepared lookup per key). */
-export async function findDuplicateKeys(db: Kysely<DB>, writer: RowWriter | null, scope: string, keys: readonly string[]): Promise<Map<string, ClaimedKey>> {
+export async function findDuplicateKeys(
+  db: Kysely<DB>,
+  writer: RowWriter | null,
+  scope: string,
+  keys: readonly string[],
+): Promise<Map<string, ClaimedKey>> {
   const found = new Map<string, ClaimedKey>();
   if (writer && keys.length > 0) {
-    const { sql } = db.selectFrom('duplicate_keys').select(['key', 'lead_id', 'created_at']).where('scope', '=', scope).where('key', '=', '').compile();
-    const rows = writer.all(sql, keys.map((key) => [scope, key])) as { key: string; lead_id: string; created_at: string }[];
+    const { sql } = db
+      .selectFrom('duplicate_keys')
+      .select(['key', 'lead_id', 'created_at'])
+      .where('scope', '=', scope)
+      .where('key', '=', '')
+      .compile();
+    const rows = writer.all(
+      sql,
+      keys.map((key) => [scope, key]),
+    ) as { key: string; lead_id: string; created_at: string }[];
     for (const row of rows) found.set(row.key, { key: row.key, leadId: row.lead_id, createdAt: row.created_at });
     return found;
   }
@@ -33,9 +46,19 @@ export async function findDuplicateKeys(db: Kysely<DB>, writer: RowWriter | null
 }
 
 /** Removes keys whose owners fell out of the look-back window, so new leads may claim them. */
-export async function releaseExpiredKeys(trx: Transaction<DB>, scope: string, keys: readonly string[], cutoff: string): Promise<void> {
+export async function releaseExpiredKeys(
+  trx: Transaction<DB>,
+  scope: string,
+  keys: readonly string[],
+  cutoff: string,
+): Promise<void> {
   for (const chunk of chunkForInsert(keys, 1)) {
-    await trx.deleteFrom('duplicate_keys').where('scope', '=', scope).where('key', 'in', chunk).where('created_at', '<', cutoff).execute();
+    await trx
+      .deleteFrom('duplicate_keys')
+      .where('scope', '=', scope)
+      .where('key', 'in', chunk)
+      .where('created_at', '<', cutoff)
+      .execute();
   }
 }
 
@@ -54,8 +77,15 @@ export async function claimDuplicateKeys(
   const first = rows[0];
   if (!first) return 0;
   if (writer) {
-    const { sql } = trx.insertInto('duplicate_keys').values(first).onConflict((oc) => oc.columns(['scope', 'key']).doNothing()).compile();
-    return writer.run(sql, rows.map((row) => [row.scope, row.key, row.lead_id, row.created_at]));
+    const { sql } = trx
+      .insertInto('duplicate_keys')
+      .values(first)
+      .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
+      .compile();
+    return writer.run(
+      sql,
+      rows.map((row) => [row.scope, row.key, row.lead_id, row.created_at]),
+    );
   }
   return insertUnnest(trx, 'duplicate_keys', rows, sql`on conflict (scope, key) do nothing`);
 }
@@ -78,12 +108,23 @@ const INTEGER_COLUMNS: ReadonlySet<string> = new Set(['row_number', 'duplicate',
  * PostgreSQL: one `INSERT ... SELECT FROM unnest(...)` with an array per column for a whole batch, instead of
  * multi-row VALUES with thousands of parameters for the server to parse. Returns the rows inserted.
  */
-async function insertUnnest(trx: Transaction<DB>, table: string, rows: readonly Record<string, unknown>[], conflict: RawBuilder<unknown> | null): Promise<number> {
+async function insertUnnest(
+  trx: Transaction<DB>,
+  table: string,
+  rows: readonly Record<string, unknown>[],
+  conflict: RawBuilder<unknown> | null,
+): Promise<number> {
   const first = rows[0];
   if (!first) return 0;
   const columns = Object.keys(first);
-  const arrays = columns.map((column) => sql`${rows.map((row) => row[column] ?? null)}::${sql.raw(INTEGER_COLUMNS.has(column) ? 'integer[]' : 'text[]')}`);
-  const result = await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) select * from unnest(${sql.join(arrays)}) ${conflict ?? sql``}`.execute(trx);
+  const arrays = columns.map(
+    (column) =>
+      sql`${rows.map((row) => row[column] ?? null)}::${sql.raw(INTEGER_COLUMNS.has(column) ? 'integer[]' : 'text[]')}`,
+  );
+  const result =
+    await sql`insert into ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) select * from unnest(${sql.join(arrays)}) ${conflict ?? sql``}`.execute(
+      trx,
+    );
   return Number(result.numAffectedRows ?? 0);
 }
 
@@ -91,23 +132,42 @@ async function insertUnnest(trx: Transaction<DB>, table: string, rows: readonly 
  * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter), on
  * PostgreSQL one statement over arrays.
  */
-async function insertRows<T extends InsertableTable>(trx: Transaction<DB>, writer: RowWriter | null, table: T, rows: readonly Insertable<DB[T]>[]): Promise<void> {
+async function insertRows<T extends InsertableTable>(
+  trx: Transaction<DB>,
+  writer: RowWriter | null,
+  table: T,
+  rows: readonly Insertable<DB[T]>[],
+): Promise<void> {
   const first = rows[0];
   if (!first) return;
   const columns = Object.keys(first) as (keyof typeof first)[];
   if (writer) {
-    const { sql: statement } = trx.insertInto(table).values(first as never).compile();
-    writer.run(statement, rows.map((row) => columns.map((column) => row[column])));
+    const { sql: statement } = trx
+      .insertInto(table)
+      .values(first as never)
+      .compile();
+    writer.run(
+      statement,
+      rows.map((row) => columns.map((column) => row[column])),
+    );
     return;
   }
   await insertUnnest(trx, table, rows as readonly Record<string, unknown>[], null);
 }
 
-export async function insertLeads(trx: Transaction<DB>, writer: RowWriter | null, leads: readonly LeadTable[]): Promise<void> {
+export async function insertLeads(
+  trx: Transaction<DB>,
+  writer: RowWriter | null,
+  leads: readonly LeadTable[],
+): Promise<void> {
   await insertRows(trx, writer, 'leads', leads);
 }
 
-export async function insertEvents(trx: Transaction<DB>, writer: RowWriter | null, events: readonly EventTable[]): Promise<void> {
+export async function insertEvents(
+  trx: Transaction<DB>,
+  writer: RowWriter | null,
+  events: readonly EventTable[],
+): Promise<void> {
   await insertRows(trx, writer, 'events', events);
 }
 
@@ -116,16 +176,30 @@ export async function insertEvents(trx: Transaction<DB>, writer: RowWriter | nul
  * UPDATE, prepared once and run per lead (RowWriter); on PostgreSQL one `UPDATE ... FROM unnest(ids,
  * fields)`, so a batch of duplicates costs one round trip, not one per lead.
  */
-export async function updateLeadFields(trx: Transaction<DB>, writer: RowWriter | null, updates: ReadonlyMap<string, StoredFields>, now: string): Promise<void> {
+export async function updateLeadFields(
+  trx: Transaction<DB>,
+  writer: RowWriter | null,
+  updates: ReadonlyMap<string, StoredFields>,
+  now: string,
+): Promise<void> {
   if (updates.size === 0) return;
   const ids = [...updates.keys()];
   const fields = [...updates.values()].map((value) => JSON.stringify(value));
   if (writer) {
-    const { sql: statement } = trx.updateTable('leads').set({ fields: '', updated_at: '' }).where('id', '=', '').compile();
-    writer.run(statement, ids.map((id, index) => [fields[index], now, id]));
+    const { sql: statement } = trx
+      .updateTable('leads')
+      .set({ fields: '', updated_at: '' })
+      .where('id', '=', '')
+      .compile();
+    writer.run(
+      statement,
+      ids.map((id, index) => [fields[index], now, id]),
+    );
     return;
   }
-  await sql`update leads set fields = v.fields, updated_at = ${now} from unnest(${ids}::text[], ${fields}::text[]) as v(id, fields) where leads.id = v.id`.execute(trx);
+  await sql`update leads set fields = v.fields, updated_at = ${now} from unnest(${ids}::text[], ${fields}::text[]) as v(id, fields) where leads.id = v.id`.execute(
+    trx,
+  );
 }
 
 export interface LeadFilter {
@@ -135,7 +209,11 @@ export interface LeadFilter {
 
 /** A page of stored leads after a lead id (ids are time-ordered), oldest first. */
 export async function findLeadsPage(db: Kysely<DB>, filter: LeadFilter, afterId: string | null, limit: number) {
-  let query = db.selectFrom('leads').select(['id', 'flow_id', 'source_id', 'fields', 'created_at']).orderBy('id').limit(limit);
+  let query = db
+    .selectFrom('leads')
+    .select(['id', 'flow_id', 'source_id', 'fields', 'created_at'])
+    .orderBy('id')
+    .limit(limit);
   if (filter.flowId) query = query.where('flow_id', '=', filter.flowId);
   if (filter.sourceId) query = query.where('source_id', '=', filter.sourceId);
   if (afterId) query = query.where('id', '>', afterId);
@@ -154,7 +232,9 @@ const KEY_LOCK_CLASS = 0x4c50;
 export async function lockDuplicateKeys(trx: Transaction<DB>, scope: string, keys: readonly string[]): Promise<void> {
   if (keys.length === 0) return;
   const hashes = [...new Set(keys.map((key) => keyLockHash(scope, key)))].sort((a, b) => a - b);
-  await sql`select count(pg_advisory_xact_lock(${KEY_LOCK_CLASS}, h)) from unnest(${hashes}::integer[]) as t(h)`.execute(trx);
+  await sql`select count(pg_advisory_xact_lock(${KEY_LOCK_CLASS}, h)) from unnest(${hashes}::integer[]) as t(h)`.execute(
+    trx,
+  );
 }
 
 function keyLockHash(scope: string, key: string): number {

@@ -52,7 +52,15 @@ export const leadDetailSchema = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   events: z.array(
-    z.object({ outcome: z.string(), action: z.string(), reason: z.string().nullable(), importId: z.string().nullable(), rowNumber: z.number().nullable(), durationUs: z.number(), createdAt: z.string() }),
+    z.object({
+      outcome: z.string(),
+      action: z.string(),
+      reason: z.string().nullable(),
+      importId: z.string().nullable(),
+      rowNumber: z.number().nullable(),
+      durationUs: z.number(),
+      createdAt: z.string(),
+    }),
   ),
 });
 export type LeadDetail = z.infer<typeof leadDetailSchema>;

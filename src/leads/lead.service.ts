@@ -1,6 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import { duplicateScope, type StoredFields } from '../core/dedup.js';
-import { decideDuplicates, type Decision, type DecisionAction, type DecisionOutcome } from '../core/duplicate-decision.js';
+import {
+  decideDuplicates,
+  type Decision,
+  type DecisionAction,
+  type DecisionOutcome,
+} from '../core/duplicate-decision.js';
 import { newId } from '../core/ids.js';
 import { joinReasons, type CompiledFlow, type Evaluation, type RawLead } from '../core/pipeline.js';
 import type { RowWriter, Store } from '../db/database.js';
@@ -47,7 +52,13 @@ export interface Submission {
 }
 
 /** The submission of an evaluated lead; `cells` are a batch row's original cells, given when it may fail. */
-export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, evaluation: Evaluation, durationUs: number, cells?: readonly string[]): Submission {
+export function evaluatedSubmission(
+  rowNumber: number | null,
+  raw: RawLead,
+  evaluation: Evaluation,
+  durationUs: number,
+  cells?: readonly string[],
+): Submission {
   const cellsJson = cells ? JSON.stringify(cells) : null;
   // Only a lead that may be stored needs its raw values; a rejected row's failed record shows its cells.
   const rawJson = evaluation.accepted || cellsJson === null ? JSON.stringify(raw) : null;
@@ -65,8 +76,23 @@ export function evaluatedSubmission(rowNumber: number | null, raw: RawLead, eval
 }
 
 /** The submission of a row that could not be evaluated. */
-export function erroredSubmission(rowNumber: number | null, raw: RawLead, reason: string, cells?: readonly string[]): Submission {
-  return { id: newId(), rowNumber, verdict: 'error', reason, rawJson: null, fieldsJson: null, keys: [], originalJson: JSON.stringify(cells ?? raw), durationUs: 0 };
+export function erroredSubmission(
+  rowNumber: number | null,
+  raw: RawLead,
+  reason: string,
+  cells?: readonly string[],
+): Submission {
+  return {
+    id: newId(),
+    rowNumber,
+    verdict: 'error',
+    reason,
+    rawJson: null,
+    fieldsJson: null,
+    keys: [],
+    originalJson: JSON.stringify(cells ?? raw),
+    durationUs: 0,
+  };
 }
 
 /** What became of a submission (core/duplicate-decision's Decision; the fields callers read). */
@@ -131,7 +157,8 @@ export async function planBatch(
 
   const wanted = new Set<string>();
   for (const submission of submissions) for (const key of submission.keys) wanted.add(key);
-  const claims = policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map<string, ClaimedKey>();
+  const claims =
+    policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map<string, ClaimedKey>();
   // Fields are read for the leads a duplicate may update or merge into; a dry run changes none.
   let storedFields = new Map<string, StoredFields>();
   if (policy !== undefined && policy.action !== 'reject' && dryRun === null && claims.size > 0) {
@@ -238,7 +265,8 @@ export async function storeBatch(
         // PostgreSQL: writers of the same keys (an import's chunk, real-time groups) take turns, so the plan
         // below sees every claim committed before it and a lost race cannot happen. SQLite's immediate
         // transactions already run one writer at a time.
-        if (policy && store.dialect === 'postgres') await lockDuplicateKeys(trx, duplicateScope(policy, context.flow.spec.id), keys);
+        if (policy && store.dialect === 'postgres')
+          await lockDuplicateKeys(trx, duplicateScope(policy, context.flow.spec.id), keys);
         const plan = await planBatch(trx, writer, context, submissions);
         await writeBatch(trx, writer, plan);
         if (extra) await extra(trx, plan);

@@ -56,12 +56,17 @@ export class SubmissionQueue {
     const first = group[0];
     if (!first) return;
     try {
-      const plan = await storeBatch(this.store, first.context, group.map((item) => item.submission), async (trx, attempt) => {
-        for (const [index, item] of group.entries()) {
-          const result = attempt.results[index];
-          if (item.alongside && result) await item.alongside(trx, result);
-        }
-      });
+      const plan = await storeBatch(
+        this.store,
+        first.context,
+        group.map((item) => item.submission),
+        async (trx, attempt) => {
+          for (const [index, item] of group.entries()) {
+            const result = attempt.results[index];
+            if (item.alongside && result) await item.alongside(trx, result);
+          }
+        },
+      );
       group.forEach((item, index) => {
         const result = plan.results[index];
         if (result) item.resolve(result);

@@ -43,7 +43,9 @@ interface SubmissionFilter {
    * Newest first, at most `limit` of each kind before the cursor. The order and limit are applied in each half
    * of the union, where they walk the created_at indexes: neither database carries them through a UNION ALL.
    */
-  readonly page?: { readonly limit: number; readonly before: { readonly createdAt: string; readonly id: string } | null } | undefined;
+  readonly page?:
+    | { readonly limit: number; readonly before: { readonly createdAt: string; readonly id: string } | null }
+    | undefined;
   /** Include `fields`, the stored values the viewer may see (the leads view); other readers leave them out. */
   readonly values?: boolean | undefined;
 }
@@ -113,7 +115,20 @@ export function submissions(db: Kysely<DB>, viewer: Principal, filter: Submissio
   const shownWithEvent = eventFields(viewer);
   let events = db
     .selectFrom('events as e')
-    .select(['e.id as event_id', 'e.lead_id', 'e.flow_id', 'e.source_id', 'e.outcome', 'e.action', 'e.reason', 'e.import_id', 'e.row_number', 'e.created_at', 'e.duration_us', 'e.raw_row'])
+    .select([
+      'e.id as event_id',
+      'e.lead_id',
+      'e.flow_id',
+      'e.source_id',
+      'e.outcome',
+      'e.action',
+      'e.reason',
+      'e.import_id',
+      'e.row_number',
+      'e.created_at',
+      'e.duration_us',
+      'e.raw_row',
+    ])
     .select((filter.values ? shownWithEvent : noValues).as('fields'));
   if (filter.flowId) events = events.where('e.flow_id', '=', filter.flowId);
   if (sourceId) events = events.where('e.source_id', '=', sourceId);
@@ -121,10 +136,15 @@ export function submissions(db: Kysely<DB>, viewer: Principal, filter: Submissio
   if (filter.leadId) events = events.where('e.lead_id', '=', filter.leadId);
   if (from) events = events.where('e.created_at', '>=', from);
   if (to) events = events.where('e.created_at', '<', to);
-  if (search) events = events.where((eb) => eb.or([jsonValueLike(dialect, shownWithEvent, search), jsonValueLike(dialect, sql`e.raw_row`, search)]));
+  if (search)
+    events = events.where((eb) =>
+      eb.or([jsonValueLike(dialect, shownWithEvent, search), jsonValueLike(dialect, sql`e.raw_row`, search)]),
+    );
   if (page?.before) {
     const { createdAt, id } = page.before;
-    events = events.where((eb) => eb.or([eb('e.created_at', '<', createdAt), eb.and([eb('e.created_at', '=', createdAt), eb('e.id', '<', id)])]));
+    events = events.where((eb) =>
+      eb.or([eb('e.created_at', '<', createdAt), eb.and([eb('e.created_at', '=', createdAt), eb('e.id', '<', id)])]),
+    );
   }
   if (page) events = events.orderBy('e.created_at', 'desc').orderBy('e.id', 'desc').limit(page.limit);
 
@@ -157,7 +177,12 @@ export function submissions(db: Kysely<DB>, viewer: Principal, filter: Submissio
   if (search) created = created.where(jsonValueLike(dialect, shownWithCreation, search));
   if (page?.before) {
     const { createdAt, id } = page.before;
-    created = created.where((eb) => eb.or([eb('leads.created_at', '<', createdAt), eb.and([eb('leads.created_at', '=', createdAt), eb('leads.id', '<', id)])]));
+    created = created.where((eb) =>
+      eb.or([
+        eb('leads.created_at', '<', createdAt),
+        eb.and([eb('leads.created_at', '=', createdAt), eb('leads.id', '<', id)]),
+      ]),
+    );
   }
   if (page) created = created.orderBy('leads.created_at', 'desc').orderBy('leads.id', 'desc').limit(page.limit);
 

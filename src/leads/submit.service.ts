@@ -27,23 +27,40 @@ export interface SubmitResult {
  * Real-time submission: one lead through the same pipeline as a batch row (normalise, criteria, duplicate
  * check, store, event), in its own transaction. Rejections are answers (outcome failure), not errors.
  */
-export async function submitLead(db: Kysely<DB>, flows: FlowCache, queue: SubmissionQueue, request: SubmitRequest): Promise<SubmitResult> {
+export async function submitLead(
+  db: Kysely<DB>,
+  flows: FlowCache,
+  queue: SubmissionQueue,
+  request: SubmitRequest,
+): Promise<SubmitResult> {
   const flow = await flows.get(request.flowId);
   requireSource(flow.spec, request.sourceId);
   if (!request.idempotency) return { response: await process(queue, flow, request), replayed: false };
   const { scope, key } = request.idempotency;
-  const requestHash = createHash('sha256').update(JSON.stringify([request.flowId, request.sourceId, request.body])).digest('hex');
+  const requestHash = createHash('sha256')
+    .update(JSON.stringify([request.flowId, request.sourceId, request.body]))
+    .digest('hex');
   const earlier = await claimIdempotencyKey(db, scope, key, requestHash);
   if (earlier) return { response: earlier, replayed: true };
   try {
     // The answer is recorded in the lead's own transaction: a crash leaves either both or neither.
     const response = await process(queue, flow, request, async (trx, result) => {
-      await trx.updateTable('idempotency_keys').set({ status: 'done', response: JSON.stringify(responseOf(result)) }).where('scope', '=', scope).where('key', '=', key).execute();
+      await trx
+        .updateTable('idempotency_keys')
+        .set({ status: 'done', response: JSON.stringify(responseOf(result)) })
+        .where('scope', '=', scope)
+        .where('key', '=', key)
+        .execute();
     });
     return { response, replayed: false };
   } catch (error) {
     // Nothing was stored: free the key so the client's retry is processed.
-    await db.deleteFrom('idempotency_keys').where('scope', '=', scope).where('key', '=', key).execute().catch(() => undefined);
+    await db
+      .deleteFrom('idempotency_keys')
+      .where('scope', '=', scope)
+      .where('key', '=', key)
+      .execute()
+      .catch(() => undefined);
     throw error;
   }
 }
@@ -59,18 +76,37 @@ export const IDEMPOTENCY_LEASE_MS = 30_000;
  * Claims an Idempotency-Key for this request. Returns the stored answer when an earlier request with the
  * same key and body completed; throws when the key was used with another body or is held by a live request.
  */
-async function claimIdempotencyKey(db: Kysely<DB>, scope: string, key: string, requestHash: string): Promise<SubmitResponse | null> {
+async function claimIdempotencyKey(
+  db: Kysely<DB>,
+  scope: string,
+  key: string,
+  requestHash: string,
+): Promise<SubmitResponse | null> {
   const now = new Date();
   const claimed = await db
     .insertInto('idempotency_keys')
-    .values({ scope, key, request_hash: requestHash, status: 'in_flight', response: null, created_at: now.toISOString() })
+    .values({
+      scope,
+      key,
+      request_hash: requestHash,
+      status: 'in_flight',
+      response: null,
+      created_at: now.toISOString(),
+    })
     .onConflict((oc) => oc.columns(['scope', 'key']).doNothing())
     .executeTakeFirst();
   if (Number(claimed.numInsertedOrUpdatedRows ?? 0) > 0) return null;
-  const earlier = await db.selectFrom('idempotency_keys').selectAll().where('scope', '=', scope).where('key', '=', key).executeTakeFirst();
+  const earlier = await db
+    .selectFrom('idempotency_keys')
+    .selectAll()
+    .where('scope', '=', scope)
+    .where('key', '=', key)
+    .executeTakeFirst();
   if (!earlier) return claimIdempotencyKey(db, scope, key, requestHash);
   if (earlier.request_hash !== requestHash) {
-    throw new AppError('idempotency_mismatch', 'this Idempotency-Key was used with a different request', { idempotencyKey: key });
+    throw new AppError('idempotency_mismatch', 'this Idempotency-Key was used with a different request', {
+      idempotencyKey: key,
+    });
   }
   if (earlier.status === 'done' && earlier.response) return JSON.parse(earlier.response) as SubmitResponse;
   if (Date.parse(earlier.created_at) < now.getTime() - IDEMPOTENCY_LEASE_MS) {
@@ -85,14 +121,23 @@ async function claimIdempotencyKey(db: Kysely<DB>, scope: string, key: string, r
       .executeTakeFirst();
     if (Number(taken.numUpdatedRows) === 1) return null;
   }
-  throw new AppError('idempotency_in_flight', 'a request with this Idempotency-Key is still being processed; retry shortly', { idempotencyKey: key });
+  throw new AppError(
+    'idempotency_in_flight',
+    'a request with this Idempotency-Key is still being processed; retry shortly',
+    { idempotencyKey: key },
+  );
 }
 
 function responseOf(result: SubmissionResult): SubmitResponse {
   return { outcome: result.outcome, ...(result.reason ? { reason: result.reason } : {}), lead: { id: result.leadId } };
 }
 
-async function process(queue: SubmissionQueue, flow: CompiledFlow, request: SubmitRequest, alongside?: WithSubmission): Promise<SubmitResponse> {
+async function process(
+  queue: SubmissionQueue,
+  flow: CompiledFlow,
+  request: SubmitRequest,
+  alongside?: WithSubmission,
+): Promise<SubmitResponse> {
   const started = performance.now();
   // Keys map to fields as an import's headers would ("First Name", aliases); the others are kept with the
   // raw values, so nothing a source sent is dropped.

@@ -21,7 +21,13 @@ export const submissionDocsSchema = z.object({
   submitUrl: z.string(),
   contentTypes: z.array(z.string()),
   fields: z.array(
-    z.object({ name: z.string(), label: z.string(), type: z.string(), required: z.boolean(), choices: z.array(z.string()).optional() }),
+    z.object({
+      name: z.string(),
+      label: z.string(),
+      type: z.string(),
+      required: z.boolean(),
+      choices: z.array(z.string()).optional(),
+    }),
   ),
   acceptance: z.array(z.string()).describe('the criteria a lead must meet, in words'),
   example: z.object({ body: z.record(z.string(), z.string()), curl: z.string() }),

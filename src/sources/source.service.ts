@@ -14,7 +14,10 @@ export async function listSources(db: Kysely<DB>, principal: Principal): Promise
   if (principal.kind === 'source') query = query.where('id', '=', principal.sourceId);
   const sources = await query.execute();
   const links = await db.selectFrom('flow_sources').select(['flow_id', 'source_id']).execute();
-  return sources.map((source) => ({ ...source, flows: links.filter((link) => link.source_id === source.id).map((link) => link.flow_id) }));
+  return sources.map((source) => ({
+    ...source,
+    flows: links.filter((link) => link.source_id === source.id).map((link) => link.flow_id),
+  }));
 }
 
 /** Creates or renames a source. */
@@ -54,15 +57,35 @@ function rulesInWords(set: RuleSet | undefined): string[] {
 }
 
 /** The submission docs page data: the flow's fields, its criteria, and a ready example request. */
-export async function submissionDocs(db: Kysely<DB>, principal: Principal, flowId: string, sourceId: string, baseUrl: string): Promise<SubmissionDocs> {
-  if (principal.kind === 'source' && principal.sourceId !== sourceId) throw new AppError('not_found', `no source "${sourceId}" on flow "${flowId}"`);
+export async function submissionDocs(
+  db: Kysely<DB>,
+  principal: Principal,
+  flowId: string,
+  sourceId: string,
+  baseUrl: string,
+): Promise<SubmissionDocs> {
+  if (principal.kind === 'source' && principal.sourceId !== sourceId)
+    throw new AppError('not_found', `no source "${sourceId}" on flow "${flowId}"`);
   const flow: FlowSpec = await requireFlow(db, flowId);
   requireSource(flow, sourceId);
   const source = flow.sources.find((candidate) => candidate.id === sourceId);
   const body: Record<string, string> = {};
-  for (const field of flow.fields) body[field.name] = field.type === 'choice' ? (field.choices[0]?.value ?? '') : field.name === 'first_name' ? 'Jane' : field.name === 'last_name' ? 'Doe' : EXAMPLES[field.type];
+  for (const field of flow.fields)
+    body[field.name] =
+      field.type === 'choice'
+        ? (field.choices[0]?.value ?? '')
+        : field.name === 'first_name'
+          ? 'Jane'
+          : field.name === 'last_name'
+            ? 'Doe'
+            : EXAMPLES[field.type];
   const submitUrl = `${baseUrl}/flows/${encodeURIComponent(flowId)}/sources/${encodeURIComponent(sourceId)}/submit`;
-  const curl = [`curl -X POST '${submitUrl}'`, `  -H 'Authorization: Bearer <your API key>'`, `  -H 'Content-Type: application/json'`, `  -d '${JSON.stringify(body).replace(/'/g, "'\\''")}'`].join(' \\\n');
+  const curl = [
+    `curl -X POST '${submitUrl}'`,
+    `  -H 'Authorization: Bearer <your API key>'`,
+    `  -H 'Content-Type: application/json'`,
+    `  -d '${JSON.stringify(body).replace(/'/g, "'\\''")}'`,
+  ].join(' \\\n');
   return {
     flow: { id: flow.id, name: flow.name },
     source: { id: sourceId, name: source?.name ?? sourceId },

@@ -12,7 +12,11 @@ export async function findTemplate(db: Kysely<DB>, flowId: string, idOrName: str
     .executeTakeFirst();
 }
 
-export async function findTemplateByFingerprint(db: Kysely<DB>, flowId: string, fingerprint: string): Promise<TemplateRow | undefined> {
+export async function findTemplateByFingerprint(
+  db: Kysely<DB>,
+  flowId: string,
+  fingerprint: string,
+): Promise<TemplateRow | undefined> {
   return db
     .selectFrom('templates')
     .selectAll()
@@ -33,6 +37,10 @@ export async function upsertTemplate(db: Kysely<DB>, row: TemplateRow): Promise<
   await db
     .insertInto('templates')
     .values(row)
-    .onConflict((oc) => oc.columns(['flow_id', 'name']).doUpdateSet({ mapping: row.mapping, fingerprint: row.fingerprint, updated_at: row.updated_at }))
+    .onConflict((oc) =>
+      oc
+        .columns(['flow_id', 'name'])
+        .doUpdateSet({ mapping: row.mapping, fingerprint: row.fingerprint, updated_at: row.updated_at }),
+    )
     .execute();
 }

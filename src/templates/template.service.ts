@@ -9,7 +9,13 @@ import type { SavedTemplate, TemplateCreate, TemplateView } from './template.sch
 
 /** A template row as the API and the CLI show it. */
 export function templateView(row: TemplateRow): TemplateView {
-  return { id: row.id, flowId: row.flow_id, name: row.name, mapping: JSON.parse(row.mapping) as Record<string, string | null>, updatedAt: row.updated_at };
+  return {
+    id: row.id,
+    flowId: row.flow_id,
+    name: row.name,
+    mapping: JSON.parse(row.mapping) as Record<string, string | null>,
+    updatedAt: row.updated_at,
+  };
 }
 
 /** The saved templates, of one flow when given, by flow and name. */
@@ -18,7 +24,12 @@ export async function listTemplateViews(db: Kysely<DB>, flowId?: string): Promis
 }
 
 /** Saves a mapping as a named template of a flow (replacing the flow's template of that name). */
-export async function saveTemplate(db: Kysely<DB>, flowId: string, name: string, columns: readonly ColumnMapping[]): Promise<SavedTemplate> {
+export async function saveTemplate(
+  db: Kysely<DB>,
+  flowId: string,
+  name: string,
+  columns: readonly ColumnMapping[],
+): Promise<SavedTemplate> {
   if (name.trim() === '') throw new AppError('validation_failed', 'a template needs a name', { field: 'name' });
   const mapping: Record<string, string | null> = Object.create(null);
   for (const column of columns) mapping[column.header] = column.field;
@@ -46,7 +57,10 @@ export async function saveTemplateMapping(db: Kysely<DB>, request: TemplateCreat
   const flow = await requireFlow(db, request.flowId);
   const known = new Set(flow.fields.map((field) => field.name));
   const columns = Object.entries(request.mapping).map(([header, field], index) => {
-    if (field && !known.has(field)) throw new AppError('validation_failed', `mapping.${header}: "${field}" is not a field of flow "${flow.id}"`, { field: `mapping.${header}` });
+    if (field && !known.has(field))
+      throw new AppError('validation_failed', `mapping.${header}: "${field}" is not a field of flow "${flow.id}"`, {
+        field: `mapping.${header}`,
+      });
     return { index, header, field, confidence: 1 };
   });
   return saveTemplate(db, flow.id, request.name, columns);

@@ -9,11 +9,36 @@ const root = path.resolve(import.meta.dirname, '../..');
 // `npm run bench` on a tiny file: every case runs and reports; speed is never asserted here.
 describe('npm run bench', () => {
   it('runs every case side by side and reports rows/s, ratios and peak RSS as JSON', async () => {
-    const { stdout } = await run(process.execPath, [path.join(root, 'dist/bench/bench.js'), '--rows', '400', '--xlsx-rows', '200', '--preview-mb', '1', '--no-postgres', '--json'], {
-      cwd: root,
-      env: { ...process.env, LOG_LEVEL: 'silent' },
-    });
-    const report = JSON.parse(stdout) as { rows: number; results: { name: string; rows: number; rowsPerSecond: number | null; ratioToBare?: number; peakRssMb: number | null; note?: string; data: string }[] };
+    const { stdout } = await run(
+      process.execPath,
+      [
+        path.join(root, 'dist/bench/bench.js'),
+        '--rows',
+        '400',
+        '--xlsx-rows',
+        '200',
+        '--preview-mb',
+        '1',
+        '--no-postgres',
+        '--json',
+      ],
+      {
+        cwd: root,
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      },
+    );
+    const report = JSON.parse(stdout) as {
+      rows: number;
+      results: {
+        name: string;
+        rows: number;
+        rowsPerSecond: number | null;
+        ratioToBare?: number;
+        peakRssMb: number | null;
+        note?: string;
+        data: string;
+      }[];
+    };
     expect(report.rows).toBe(400);
     const byName = new Map(report.results.map((result) => [result.name.split(':')[0], result]));
     expect([...byName.keys()]).toEqual([
@@ -30,14 +55,21 @@ describe('npm run bench', () => {
     expect(byName.get('bare')).toMatchObject({ rows: 400, ratioToBare: 1, data: 'realistic' });
     // The friendly file's cases are measured against the bare loop over that file.
     expect(byName.get('bare, friendly file')).toMatchObject({ rows: 400, ratioToBare: 1, data: 'friendly' });
-    for (const name of ['storage floor', 'pipeline only', 'pipeline only, friendly file', 'leadport import (SQLite)', 'leadport import, friendly file (SQLite)']) {
+    for (const name of [
+      'storage floor',
+      'pipeline only',
+      'pipeline only, friendly file',
+      'leadport import (SQLite)',
+      'leadport import, friendly file (SQLite)',
+    ]) {
       const result = byName.get(name);
       expect(result?.rows).toBe(400);
       expect(result?.ratioToBare).toBeGreaterThan(0);
       expect(result?.peakRssMb).toBeGreaterThan(0);
     }
     const xlsx = byName.get('leadport import XLSX (SQLite)');
-    for (const name of ['leadport import (SQLite)', 'leadport import, friendly file (SQLite)']) expect(byName.get(name)?.note).toMatch(/^\d+ created, \d+ failed, \d+ duplicates$/);
+    for (const name of ['leadport import (SQLite)', 'leadport import, friendly file (SQLite)'])
+      expect(byName.get(name)?.note).toMatch(/^\d+ created, \d+ failed, \d+ duplicates$/);
     expect(xlsx).toMatchObject({ rows: 200 });
   }, 120_000);
 });

@@ -33,7 +33,10 @@ function running(pid: number): boolean {
 
 function childrenOf(pid: number): number[] {
   try {
-    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -71,10 +74,15 @@ for (const dialect of DIALECTS) {
     beforeAll(async () => {
       t = await createTestStore(dialect);
       dir = tempDir();
-      await promisify(execFile)(process.execPath, [bin, 'flows', 'apply', path.join(root, 'examples/solar-flow.json')], { cwd: root, env: { ...process.env, DATABASE_URL: t.url } });
+      await promisify(execFile)(
+        process.execPath,
+        [bin, 'flows', 'apply', path.join(root, 'examples/solar-flow.json')],
+        { cwd: root, env: { ...process.env, DATABASE_URL: t.url } },
+      );
       file = path.join(dir, 'many.csv');
       const lines = ['First Name,Email,Phone,State'];
-      for (let i = 0; i < ROWS; i++) lines.push(`P${i},p${i}@${dialect}.test,512-555-${String(i % 10000).padStart(4, '0')},TX`);
+      for (let i = 0; i < ROWS; i++)
+        lines.push(`P${i},p${i}@${dialect}.test,512-555-${String(i % 10000).padStart(4, '0')},TX`);
       fs.writeFileSync(file, `${lines.join('\n')}\n`);
     });
     afterAll(async () => {
@@ -91,8 +99,16 @@ for (const dialect of DIALECTS) {
     }
 
     async function storedBy(importId: string) {
-      const row = await t.store.db.selectFrom('imports').selectAll().where('id', '=', importId).executeTakeFirstOrThrow();
-      const leads = await t.store.db.selectFrom('leads').select((eb) => eb.fn.countAll().as('n')).where('import_id', '=', importId).executeTakeFirstOrThrow();
+      const row = await t.store.db
+        .selectFrom('imports')
+        .selectAll()
+        .where('id', '=', importId)
+        .executeTakeFirstOrThrow();
+      const leads = await t.store.db
+        .selectFrom('leads')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('import_id', '=', importId)
+        .executeTakeFirstOrThrow();
       return { row, leads: Number(leads.n) };
     }
 
@@ -103,7 +119,11 @@ for (const dialect of DIALECTS) {
       const [code] = await exitWithin(run.exit, 10_000);
       expect(code).toBe(143);
       expect(run.stdout()).toBe('');
-      expect(run.stderr()).toMatch(new RegExp(`^leadport: import ${importId} interrupted by SIGTERM at row \\d+; \\d+ rows committed; it is marked cancelled\\n$`));
+      expect(run.stderr()).toMatch(
+        new RegExp(
+          `^leadport: import ${importId} interrupted by SIGTERM at row \\d+; \\d+ rows committed; it is marked cancelled\\n$`,
+        ),
+      );
       const { row, leads } = await storedBy(importId);
       expect(row.status).toBe('cancelled');
       expect(row.error).toBe(`interrupted by SIGTERM at row ${row.committed_rows}; ${row.total} rows committed`);

@@ -14,9 +14,16 @@ const bin = path.join(root, 'bin/leadport.js');
 const exampleFlow = path.join(root, 'examples/solar-flow.json');
 const exampleCsv = path.join(root, 'examples/solar-leads.csv');
 
-async function cli(url: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(
+  url: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', ...env } });
+    const { stdout, stderr } = await run(process.execPath, [bin, ...args], {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failure = error as { code: number; stdout: string; stderr: string };
@@ -58,16 +65,29 @@ describe('leadport CLI usage', () => {
     expect(typo).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: "leadport: error: unknown option '--souce' (Did you mean --source?)\nRun 'leadport import --help' for usage.\n",
+      stderr:
+        "leadport: error: unknown option '--souce' (Did you mean --source?)\nRun 'leadport import --help' for usage.\n",
     });
     const missing = await cli(t.url, ['import', exampleCsv, '--flow', 'solar']);
-    expect(missing).toMatchObject({ code: 1, stderr: "leadport: error: required option '--source <id>' not specified\nRun 'leadport import --help' for usage.\n" });
+    expect(missing).toMatchObject({
+      code: 1,
+      stderr:
+        "leadport: error: required option '--source <id>' not specified\nRun 'leadport import --help' for usage.\n",
+    });
     const nested = await cli(t.url, ['imports', 'failed', 'x', '--no-bomb']);
-    expect(nested.stderr).toBe("leadport: error: unknown option '--no-bomb' (Did you mean --no-bom?)\nRun 'leadport imports failed --help' for usage.\n");
+    expect(nested.stderr).toBe(
+      "leadport: error: unknown option '--no-bomb' (Did you mean --no-bom?)\nRun 'leadport imports failed --help' for usage.\n",
+    );
     const command = await cli(t.url, ['improt', 'leads.csv']);
-    expect(command).toMatchObject({ code: 1, stderr: "leadport: error: unknown command 'improt' (Did you mean import?)\nRun 'leadport --help' for usage.\n" });
+    expect(command).toMatchObject({
+      code: 1,
+      stderr: "leadport: error: unknown command 'improt' (Did you mean import?)\nRun 'leadport --help' for usage.\n",
+    });
     const argument = await cli(t.url, ['preview', '--flow', 'solar']);
-    expect(argument).toMatchObject({ code: 1, stderr: "leadport: error: missing required argument 'file'\nRun 'leadport preview --help' for usage.\n" });
+    expect(argument).toMatchObject({
+      code: 1,
+      stderr: "leadport: error: missing required argument 'file'\nRun 'leadport preview --help' for usage.\n",
+    });
   });
 
   it('lists the flows when a command names an unknown one', async () => {
@@ -75,18 +95,28 @@ describe('leadport CLI usage', () => {
     expect(none).toMatchObject({ code: 1, stderr: 'leadport: unknown flow "solar" (there are no flows yet)\n' });
     await cli(t.url, ['flows', 'apply', exampleFlow]);
     const wind = path.join(dir, 'wind.json');
-    fs.writeFileSync(wind, JSON.stringify({ ...JSON.parse(fs.readFileSync(exampleFlow, 'utf8')), id: 'wind', name: 'Wind' }));
+    fs.writeFileSync(
+      wind,
+      JSON.stringify({ ...JSON.parse(fs.readFileSync(exampleFlow, 'utf8')), id: 'wind', name: 'Wind' }),
+    );
     await cli(t.url, ['flows', 'apply', wind]);
     for (const args of [
       ['import', exampleCsv, '--flow', 'solr', '--source', 'acme-media', '--json'],
       ['preview', exampleCsv, '--flow', 'solr'],
       ['templates', 'save', exampleCsv, '--flow', 'solr', '--name', 'x'],
     ]) {
-      expect(await cli(t.url, args)).toMatchObject({ code: 1, stdout: '', stderr: 'leadport: unknown flow "solr" (the flows: solar, wind)\n' });
+      expect(await cli(t.url, args)).toMatchObject({
+        code: 1,
+        stdout: '',
+        stderr: 'leadport: unknown flow "solr" (the flows: solar, wind)\n',
+      });
     }
     // Services answer sources over HTTP too: they do not list the account's flows unless asked.
     await expect(requireFlow(t.store.db, 'solr')).rejects.toThrow(/^unknown flow "solr"$/);
-    await expect(requireFlow(t.store.db, 'solr', { listFlows: true })).rejects.toMatchObject({ code: 'flow_not_found', details: { flowId: 'solr', flows: ['solar', 'wind'] } });
+    await expect(requireFlow(t.store.db, 'solr', { listFlows: true })).rejects.toMatchObject({
+      code: 'flow_not_found',
+      details: { flowId: 'solr', flows: ['solar', 'wind'] },
+    });
   });
 
   it('reads a local file of any size: the upload limit is for HTTP uploads', async () => {
@@ -99,7 +129,11 @@ describe('leadport CLI usage', () => {
     const saved = await cli(t.url, ['templates', 'save', exampleCsv, '--flow', 'solar', '--name', 'Big files'], tiny);
     expect(saved.code, saved.stderr).toBe(0);
     for (const worker of ['on', 'off']) {
-      const imported = await cli(t.url, ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--json', '--dry-run'], { ...tiny, LEADPORT_IMPORT_WORKER: worker });
+      const imported = await cli(
+        t.url,
+        ['import', exampleCsv, '--flow', 'solar', '--source', 'acme-media', '--json', '--dry-run'],
+        { ...tiny, LEADPORT_IMPORT_WORKER: worker },
+      );
       expect(imported.code, imported.stderr).toBe(0);
       expect(JSON.parse(imported.stdout)).toMatchObject({ total: 9 });
     }

@@ -11,7 +11,11 @@ const bin = path.join(root, 'bin/leadport.js');
 const exampleFlow = path.join(root, 'examples/solar-flow.json');
 
 async function cli(url: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const { stdout } = await run(process.execPath, [bin, ...args], { cwd: root, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', ...env }, maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(process.execPath, [bin, ...args], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'silent', ...env },
+    maxBuffer: 64 * 1024 * 1024,
+  });
   return stdout;
 }
 
@@ -19,7 +23,8 @@ async function cli(url: string, args: string[], env: Record<string, string> = {}
 const cp1252 = (text: string) => Buffer.from([...text].map((char) => (char === '€' ? 0x80 : char.charCodeAt(0))));
 const HEADER = 'First Name,Last Name,Email,Phone,State,Zip,Roof type\r\n';
 // Enough rows that the byte that is not UTF-8 lies far past the 64 KB head the preview and detection read.
-const filler = (count: number) => Array.from({ length: count }, (_, i) => `Ann,Lee,ann${i}@example.com,512-555-0143,TX,78701,tile\r\n`).join('');
+const filler = (count: number) =>
+  Array.from({ length: count }, (_, i) => `Ann,Lee,ann${i}@example.com,512-555-0143,TX,78701,tile\r\n`).join('');
 
 /**
  * An import reads each file once: the encoding comes from the head, and a byte that is not UTF-8 past it is
@@ -38,10 +43,18 @@ describe('a byte that is not UTF-8 past the head of an imported file', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function importAndExport(name: string, bytes: Buffer, worker: 'on' | 'off'): Promise<Map<string, Record<string, unknown>>> {
+  async function importAndExport(
+    name: string,
+    bytes: Buffer,
+    worker: 'on' | 'off',
+  ): Promise<Map<string, Record<string, unknown>>> {
     const file = path.join(dir, name);
     fs.writeFileSync(file, bytes);
-    const summary = JSON.parse(await cli(t.url, ['import', file, '--flow', 'solar', '--source', 'acme-media', '--json'], { LEADPORT_IMPORT_WORKER: worker })) as { importId: string; failed: number };
+    const summary = JSON.parse(
+      await cli(t.url, ['import', file, '--flow', 'solar', '--source', 'acme-media', '--json'], {
+        LEADPORT_IMPORT_WORKER: worker,
+      }),
+    ) as { importId: string; failed: number };
     expect(summary.failed).toBe(0);
     const lines = (await cli(t.url, ['leads', 'export', '--flow', 'solar'])).trim().split('\n');
     const leads = new Map<string, Record<string, unknown>>();
@@ -54,13 +67,21 @@ describe('a byte that is not UTF-8 past the head of an imported file', () => {
 
   for (const worker of ['on', 'off'] as const) {
     it(`reads an ASCII file's late Windows-1252 row as Windows-1252 (worker ${worker})`, async () => {
-      const bytes = Buffer.concat([Buffer.from(HEADER + filler(1500).replaceAll('@example', `@${worker}-1252`)), cp1252(`José,Müller,jose-${worker}@example.com,512-555-0199,TX,78701,tile\r\n`)]);
+      const bytes = Buffer.concat([
+        Buffer.from(HEADER + filler(1500).replaceAll('@example', `@${worker}-1252`)),
+        cp1252(`José,Müller,jose-${worker}@example.com,512-555-0199,TX,78701,tile\r\n`),
+      ]);
       const leads = await importAndExport(`late-1252-${worker}.csv`, bytes, worker);
       expect(leads.get(`jose-${worker}@example.com`)).toMatchObject({ first_name: 'José', last_name: 'Müller' });
     });
     it(`keeps the UTF-8 of a file that mixes encodings (worker ${worker})`, async () => {
-      const utf8 = Buffer.from(`${HEADER}Zoë,Łódź,zoe-${worker}@example.com,512-555-0101,TX,78701,tile\r\n${filler(1500).replaceAll('@example', `@${worker}-mixed`)}`);
-      const bytes = Buffer.concat([utf8, cp1252(`Crème,Núñez,creme-${worker}@example.com,512-555-0102,TX,78701,tile\r\n`)]);
+      const utf8 = Buffer.from(
+        `${HEADER}Zoë,Łódź,zoe-${worker}@example.com,512-555-0101,TX,78701,tile\r\n${filler(1500).replaceAll('@example', `@${worker}-mixed`)}`,
+      );
+      const bytes = Buffer.concat([
+        utf8,
+        cp1252(`Crème,Núñez,creme-${worker}@example.com,512-555-0102,TX,78701,tile\r\n`),
+      ]);
       const leads = await importAndExport(`mixed-${worker}.csv`, bytes, worker);
       expect(leads.get(`zoe-${worker}@example.com`)).toMatchObject({ first_name: 'Zoë', last_name: 'Łódź' });
       expect(leads.get(`creme-${worker}@example.com`)).toMatchObject({ first_name: 'Crème', last_name: 'Núñez' });

@@ -55,12 +55,17 @@ for (const dialect of DIALECTS) {
         const shell = command.replace(/^npx leadport /, `"${process.execPath}" "${bin}" `);
         let stdout: string;
         try {
-          ({ stdout } = await run('bash', ['-c', shell], { cwd: dir, env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' }, maxBuffer: 16 * 1024 * 1024 }));
+          ({ stdout } = await run('bash', ['-c', shell], {
+            cwd: dir,
+            env: { ...process.env, DATABASE_URL: t.url, LOG_LEVEL: 'silent' },
+            maxBuffer: 16 * 1024 * 1024,
+          }));
         } catch (error) {
           const failure = error as { code: number; stderr: string };
           throw new Error(`"${written}" exited ${failure.code}: ${failure.stderr}`);
         }
-        if (/ import .*--json/.test(command) && !command.includes('--dry-run')) importId = (JSON.parse(stdout) as { importId: string }).importId;
+        if (/ import .*--json/.test(command) && !command.includes('--dry-run'))
+          importId = (JSON.parse(stdout) as { importId: string }).importId;
       }
       expect(importId).toBeDefined();
       expect(fs.readFileSync(path.join(dir, 'failed.csv'), 'utf8')).toContain('state must be one of TX, CA, AZ');

@@ -19,7 +19,11 @@ interface Served {
 
 /** Starts `leadport serve` on a free port, logging JSON lines to a pipe, and waits until it listens. */
 async function serve(url: string): Promise<Served> {
-  const child = spawn(process.execPath, [bin, 'serve'], { cwd: root, env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [bin, 'serve'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -52,7 +56,9 @@ async function halfSentRequest(port: number): Promise<net.Socket> {
   await new Promise((resolve) => socket.once('connect', resolve));
   socket.on('error', () => undefined);
   const answered = new Promise((resolve) => socket.once('data', resolve));
-  socket.write('POST /flows/solar/sources/acme-media/submit HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{');
+  socket.write(
+    'POST /flows/solar/sources/acme-media/submit HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{',
+  );
   await answered;
   return socket;
 }
@@ -85,7 +91,9 @@ describe('leadport serve shutdown', () => {
       expect(code).toBe(1);
       expect(afterMs).toBeGreaterThanOrEqual(SHUTDOWN_TIMEOUT_MS - 100);
       expect(afterMs).toBeLessThan(SHUTDOWN_TIMEOUT_MS + 5000);
-      expect(served.output()).toContain(`"msg":"requests still in flight after ${SHUTDOWN_TIMEOUT_MS} ms; exiting anyway"`);
+      expect(served.output()).toContain(
+        `"msg":"requests still in flight after ${SHUTDOWN_TIMEOUT_MS} ms; exiting anyway"`,
+      );
     } finally {
       socket.destroy();
     }

@@ -31,8 +31,10 @@ export function scoreMapping(name: string, columns: readonly ColumnMapping[], ex
     if (column.field) score.mapped++;
     const ok = column.field ? accepted.has(column.field) : optional;
     if (!optional && ok) score.right++;
-    if (!ok && !optional) score.misses.push(`${name}: "${column.header}" -> ${column.field ?? 'skip'} (expected ${label})`);
-    if (column.field && !accepted.has(column.field)) score.falseMaps.push(`${name}: "${column.header}" -> ${column.field} (expected ${label ?? 'skip'})`);
+    if (!ok && !optional)
+      score.misses.push(`${name}: "${column.header}" -> ${column.field ?? 'skip'} (expected ${label})`);
+    if (column.field && !accepted.has(column.field))
+      score.falseMaps.push(`${name}: "${column.header}" -> ${column.field} (expected ${label ?? 'skip'})`);
   }
   return score;
 }
@@ -54,5 +56,8 @@ export function totalScore(scores: readonly Score[]): Score {
 /** Recall (right / should map) and precision (right maps / all maps) as percentages, one decimal. */
 export function figures(score: Score): { recall: number; precision: number } {
   const percent = (part: number, whole: number) => (whole === 0 ? 100 : Math.round((part / whole) * 1000) / 10);
-  return { recall: percent(score.right, score.shouldMap), precision: percent(score.mapped - score.falseMaps.length, score.mapped) };
+  return {
+    recall: percent(score.right, score.shouldMap),
+    precision: percent(score.mapped - score.falseMaps.length, score.mapped),
+  };
 }

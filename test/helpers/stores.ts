@@ -29,7 +29,11 @@ export function tempDir(prefix = 'leadport-test-'): string {
 }
 
 /** Creates an empty store, migrated unless told not to: a new SQLite file, or a new PostgreSQL database. */
-export async function createTestStore(dialect: Dialect, env: Record<string, string> = {}, options: { migrate?: boolean } = {}): Promise<TestStore> {
+export async function createTestStore(
+  dialect: Dialect,
+  env: Record<string, string> = {},
+  options: { migrate?: boolean } = {},
+): Promise<TestStore> {
   if (dialect === 'sqlite') {
     const dir = tempDir();
     const url = `sqlite:${path.join(dir, 'test.db')}`;

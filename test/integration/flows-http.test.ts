@@ -7,7 +7,9 @@ import { requireFlow } from '../../src/flows/flow.service.js';
 import { createApp } from '../../src/http/app.js';
 import { createTestStore, DIALECTS, type TestStore } from '../helpers/stores.js';
 
-const solar = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as FlowDefinition;
+const solar = JSON.parse(
+  fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8'),
+) as FlowDefinition;
 
 // The flow routes validate their bodies and shape their answers with the flow schemas: a definition's
 // problems come back as `leadport flows apply` reports them, and a flow comes back whole.
@@ -17,7 +19,12 @@ for (const dialect of DIALECTS) {
     let app: FastifyInstance;
     let key = '';
     const call = async (method: 'GET' | 'PUT', url: string, body?: object) => {
-      const response = await app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(body ? { payload: body } : {}) });
+      const response = await app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${key}` },
+        ...(body ? { payload: body } : {}),
+      });
       return { status: response.statusCode, json: response.json() };
     };
 
@@ -35,7 +42,17 @@ for (const dialect of DIALECTS) {
       const definition = {
         ...solar,
         id: undefined,
-        acceptance: { all: [{ field: 'email', op: 'format is valid' }, { any: [{ field: 'state', op: 'is equal to', value: 'TX' }, { field: 'phone_1', op: 'is not blank' }] }] },
+        acceptance: {
+          all: [
+            { field: 'email', op: 'format is valid' },
+            {
+              any: [
+                { field: 'state', op: 'is equal to', value: 'TX' },
+                { field: 'phone_1', op: 'is not blank' },
+              ],
+            },
+          ],
+        },
         webhook: { url: 'https://hooks.example.com/leads' },
       };
       const put = await call('PUT', '/api/flows/solar', definition);
@@ -43,13 +60,20 @@ for (const dialect of DIALECTS) {
       const stored = await requireFlow(t.store.db, 'solar');
       expect(put.json.flow).toEqual(stored);
       expect((await call('GET', '/api/flows/solar')).json).toEqual(stored);
-      expect((await call('GET', '/api/flows')).json).toEqual([{ id: 'solar', name: 'Solar quotes', fields: 7, sources: ['acme-media'], updatedAt: expect.any(String) }]);
+      expect((await call('GET', '/api/flows')).json).toEqual([
+        { id: 'solar', name: 'Solar quotes', fields: 7, sources: ['acme-media'], updatedAt: expect.any(String) },
+      ]);
     });
 
     it('reports a bad rule set by its path, as invalid_flow_definition', async () => {
-      const bad = await call('PUT', '/api/flows/solar', { ...solar, acceptance: { all: [{ field: 'email', op: 'is shiny' }] } });
+      const bad = await call('PUT', '/api/flows/solar', {
+        ...solar,
+        acceptance: { all: [{ field: 'email', op: 'is shiny' }] },
+      });
       expect(bad).toMatchObject({ status: 400, json: { error: { code: 'invalid_flow_definition' } } });
-      expect(bad.json.error.details.problems).toEqual([expect.stringMatching(/^acceptance\.0\.op: "is shiny" is not an operator/)]);
+      expect(bad.json.error.details.problems).toEqual([
+        expect.stringMatching(/^acceptance\.0\.op: "is shiny" is not an operator/),
+      ]);
     });
   });
 }

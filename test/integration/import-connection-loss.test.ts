@@ -6,7 +6,9 @@ import { applyFlow } from '../../src/flows/flow.service.js';
 import { runImport } from '../../src/imports/import.service.js';
 import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
 
-const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as unknown;
+const example = JSON.parse(
+  fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8'),
+) as unknown;
 const ROWS = 20_000;
 
 describe.skipIf(!DIALECTS.includes('postgres'))('an import that loses its PostgreSQL connection', () => {
@@ -39,14 +41,30 @@ describe.skipIf(!DIALECTS.includes('postgres'))('an import that loses its Postgr
       flowId: 'solar',
       sourceId: 'acme-media',
       onProgress: () => {
-        termination ??= admin.query('select pg_terminate_backend(pid) as ended from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [database]);
+        termination ??= admin.query(
+          'select pg_terminate_backend(pid) as ended from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+          [database],
+        );
       },
     });
     expect((await termination)?.rows.some((row: { ended: boolean }) => row.ended)).toBe(true);
     expect(summary).toMatchObject({ status: 'completed', total: ROWS, created: ROWS, failed: 0, duplicates: 0 });
-    const stored = await t.store.db.selectFrom('leads').select((eb) => [eb.fn.countAll().as('n'), eb.fn.count(eb.ref('fields')).distinct().as('distinct')]).executeTakeFirstOrThrow();
+    const stored = await t.store.db
+      .selectFrom('leads')
+      .select((eb) => [eb.fn.countAll().as('n'), eb.fn.count(eb.ref('fields')).distinct().as('distinct')])
+      .executeTakeFirstOrThrow();
     expect([Number(stored.n), Number(stored.distinct)]).toEqual([ROWS, ROWS]);
-    const imported = await t.store.db.selectFrom('imports').selectAll().where('id', '=', summary.importId).executeTakeFirstOrThrow();
-    expect(imported).toMatchObject({ status: 'completed', total: ROWS, created: ROWS, committed_rows: ROWS + 1, error: null });
+    const imported = await t.store.db
+      .selectFrom('imports')
+      .selectAll()
+      .where('id', '=', summary.importId)
+      .executeTakeFirstOrThrow();
+    expect(imported).toMatchObject({
+      status: 'completed',
+      total: ROWS,
+      created: ROWS,
+      committed_rows: ROWS + 1,
+      error: null,
+    });
   });
 });

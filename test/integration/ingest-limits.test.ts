@@ -35,7 +35,8 @@ const SHEET_TAIL = '</sheetData></worksheet>';
 
 /** The parts of a one-sheet workbook ("Leads") but its sheet. */
 const WORKBOOK_PARTS: Record<string, string> = {
-  '[Content_Types].xml': '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>',
+  '[Content_Types].xml':
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"></Types>',
   'xl/workbook.xml': `<?xml version="1.0" encoding="UTF-8"?><workbook ${MAIN} ${REL}><sheets><sheet name="Leads" sheetId="1" r:id="rId1"/></sheets></workbook>`,
   'xl/_rels/workbook.xml.rels':
     '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/></Relationships>',
@@ -126,12 +127,21 @@ function bombSheet(megabytes: number): Omit<ZipPart, 'declaredSize'> {
   let crc = zlib.crc32(head);
   for (let i = 0; i < megabytes; i++) crc = zlib.crc32(block, crc);
   crc = zlib.crc32(SHEET_TAIL, crc);
-  const pieces = [zlib.deflateRawSync(head, flushed), ...Array<Buffer>(megabytes).fill(blockDeflated), zlib.deflateRawSync(SHEET_TAIL)];
+  const pieces = [
+    zlib.deflateRawSync(head, flushed),
+    ...Array<Buffer>(megabytes).fill(blockDeflated),
+    zlib.deflateRawSync(SHEET_TAIL),
+  ];
   return { name: 'xl/worksheets/sheet1.xml', deflated: pieces, crc };
 }
 
 const workbookParts = (): ZipPart[] =>
-  Object.entries(WORKBOOK_PARTS).map(([name, content]) => ({ name, deflated: deflated(content), crc: zlib.crc32(content), declaredSize: Buffer.byteLength(content) }));
+  Object.entries(WORKBOOK_PARTS).map(([name, content]) => ({
+    name,
+    deflated: deflated(content),
+    crc: zlib.crc32(content),
+    declaredSize: Buffer.byteLength(content),
+  }));
 
 /** Reads a whole file as an import does; the error that stops it. */
 async function refusal(file: string): Promise<AppError> {
@@ -159,7 +169,9 @@ describe('zip bombs are stopped by the bytes actually inflated', () => {
     await writeZip(file, [...workbookParts(), { ...bombSheet(1090), declaredSize: 10 * MB - 1 }]);
     expect(fs.statSync(file).size).toBeLessThan(5 * MB);
     const started = Date.now();
-    expect((await refusal(file)).message).toBe('bomb.xlsx: xl/worksheets/sheet1.xml inflates past 10.0 MB, the size its zip entry declares (zip bomb?)');
+    expect((await refusal(file)).message).toBe(
+      'bomb.xlsx: xl/worksheets/sheet1.xml inflates past 10.0 MB, the size its zip entry declares (zip bomb?)',
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
@@ -169,26 +181,44 @@ describe('zip bombs are stopped by the bytes actually inflated', () => {
     const read = async (file: string, limits = WORKBOOK_LIMITS) => {
       for await (const batch of readXlsxRecords({ file, fileName: path.basename(file), limits })) void batch;
     };
-    const rows = Array.from({ length: 40_000 }, (_, i) => `<row r="${i + 1}">${inlineCell(`A${i + 1}`, `lead${i}@example.com`)}</row>`).join('');
+    const rows = Array.from(
+      { length: 40_000 },
+      (_, i) => `<row r="${i + 1}">${inlineCell(`A${i + 1}`, `lead${i}@example.com`)}</row>`,
+    ).join('');
     const large = await makeWorkbook('large.xlsx', `${SHEET_HEAD}${rows}${SHEET_TAIL}`);
-    await expect(read(large, { ...WORKBOOK_LIMITS, maxInflatedBytes: MB })).rejects.toThrow('large.xlsx: the workbook inflates past 1.0 MB at xl/worksheets/sheet1.xml (zip bomb?)');
+    await expect(read(large, { ...WORKBOOK_LIMITS, maxInflatedBytes: MB })).rejects.toThrow(
+      'large.xlsx: the workbook inflates past 1.0 MB at xl/worksheets/sheet1.xml (zip bomb?)',
+    );
     await expect(read(large)).resolves.toBeUndefined();
-    const spaces = await makeWorkbook('spaces.xlsx', Buffer.concat([Buffer.from(SHEET_HEAD), Buffer.alloc(64 * MB, 0x20), Buffer.from(SHEET_TAIL)]));
-    await expect(read(spaces)).rejects.toThrow(/^spaces\.xlsx: xl\/worksheets\/sheet1\.xml inflates \d+ times its size \(zip bomb\?\)$/);
+    const spaces = await makeWorkbook(
+      'spaces.xlsx',
+      Buffer.concat([Buffer.from(SHEET_HEAD), Buffer.alloc(64 * MB, 0x20), Buffer.from(SHEET_TAIL)]),
+    );
+    await expect(read(spaces)).rejects.toThrow(
+      /^spaces\.xlsx: xl\/worksheets\/sheet1\.xml inflates \d+ times its size \(zip bomb\?\)$/,
+    );
     expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
 
 describe('rows wider or longer than the limits are refused while reading', () => {
   it('refuses an XLSX without <dimension> whose rows hold a cell at XFD, before expanding them', async () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => `<row r="${i + 1}">${inlineCell(`A${i + 1}`, 'x')}${inlineCell(`XFD${i + 1}`, 'far')}</row>`).join('');
+    const rows = Array.from(
+      { length: 3000 },
+      (_, i) => `<row r="${i + 1}">${inlineCell(`A${i + 1}`, 'x')}${inlineCell(`XFD${i + 1}`, 'far')}</row>`,
+    ).join('');
     const file = await makeWorkbook('wide.xlsx', `${SHEET_HEAD}${rows}${SHEET_TAIL}`);
     expect(fs.statSync(file).size).toBeLessThan(100 * 1024);
-    expect((await refusal(file)).message).toBe('wide.xlsx, row 1, column XFD: the row has 16384 columns; the limit is 2000');
+    expect((await refusal(file)).message).toBe(
+      'wide.xlsx, row 1, column XFD: the row has 16384 columns; the limit is 2000',
+    );
   });
 
   it('reads an XLSX row of exactly 2000 columns', async () => {
-    const file = await makeWorkbook('edge.xlsx', `${SHEET_HEAD}<row r="1">${inlineCell('A1', 'Email')}${inlineCell('BXX1', 'last')}</row>${SHEET_TAIL}`);
+    const file = await makeWorkbook(
+      'edge.xlsx',
+      `${SHEET_HEAD}<row r="1">${inlineCell('A1', 'Email')}${inlineCell('BXX1', 'last')}</row>${SHEET_TAIL}`,
+    );
     expect((await readAll(file))[0]).toHaveLength(2000);
   });
 
@@ -207,13 +237,19 @@ describe('rows wider or longer than the limits are refused while reading', () =>
   it('refuses a CSV cell over 1 MB, a row over 8 MB and a quote never closed, as soon as they cross the limit', async () => {
     const cell = path.join(scratch, 'cell.tsv');
     fs.writeFileSync(cell, `Email\tNotes\na@x.com\t${'x'.repeat(2 * MB)}\n`);
-    expect((await refusal(cell)).message).toBe('cell.tsv, line 2, column 2: a cell holds more than 1048576 characters; the limit is 1048576');
+    expect((await refusal(cell)).message).toBe(
+      'cell.tsv, line 2, column 2: a cell holds more than 1048576 characters; the limit is 1048576',
+    );
     const row = path.join(scratch, 'row.csv');
     fs.writeFileSync(row, `Email,Notes\nb@x.com,ok\na@x.com${`,${'x'.repeat(MB - 1)}`.repeat(9)}\n`);
-    expect((await refusal(row)).message).toBe('row.csv, line 3: the row holds more than 8388608 characters; the limit is 8388608');
+    expect((await refusal(row)).message).toBe(
+      'row.csv, line 3: the row holds more than 8388608 characters; the limit is 8388608',
+    );
     const quote = path.join(scratch, 'quote.csv');
     fs.writeFileSync(quote, `Email,Notes\na@x.com,"never closed\n${'b@x.com,short note\n'.repeat(100_000)}`);
-    expect((await refusal(quote)).message).toBe('quote.csv, line 2, column 2: a cell holds more than 1048576 characters; the limit is 1048576 (a quote that is never closed?)');
+    expect((await refusal(quote)).message).toBe(
+      'quote.csv, line 2, column 2: a cell holds more than 1048576 characters; the limit is 1048576 (a quote that is never closed?)',
+    );
   });
 
   it('reads a CSV row of exactly 2000 columns, and counts only delimiters outside quotes', async () => {
@@ -228,8 +264,11 @@ describe('rows wider or longer than the limits are refused while reading', () =>
   describe('XLS', () => {
     /** A BIFF8 workbook whose second row has a number in column `column` (1-based), past what BIFF8 writers allow. */
     function wideXls(name: string, column: number, dimensionOnly: boolean): string {
-      const sheet = XLSX.utils.aoa_to_sheet([['Email', 'Name'], ['a@x.com', 'Ann']]);
-      if (!dimensionOnly) sheet['C2'] = { t: 'n', v: 7 };
+      const sheet = XLSX.utils.aoa_to_sheet([
+        ['Email', 'Name'],
+        ['a@x.com', 'Ann'],
+      ]);
+      if (!dimensionOnly) sheet.C2 = { t: 'n', v: 7 };
       sheet['!ref'] = 'A1:C2';
       const book = XLSX.utils.book_new();
       XLSX.utils.book_append_sheet(book, sheet, 'Leads');
@@ -238,7 +277,8 @@ describe('rows wider or longer than the limits are refused while reading', () =>
       for (let at = 0; at + 8 < bytes.length; at++) {
         const type = bytes.readUInt16LE(at);
         const size = bytes.readUInt16LE(at + 2);
-        if (type === 0x0203 && size === 14 && bytes.readUInt16LE(at + 4) === 1 && bytes.readUInt16LE(at + 6) === 2) bytes.writeUInt16LE(column - 1, at + 6);
+        if (type === 0x0203 && size === 14 && bytes.readUInt16LE(at + 4) === 1 && bytes.readUInt16LE(at + 6) === 2)
+          bytes.writeUInt16LE(column - 1, at + 6);
         if (type === 0x0200 && size === 14) bytes.writeUInt16LE(column, at + 14);
       }
       const file = path.join(scratch, name);
@@ -247,13 +287,19 @@ describe('rows wider or longer than the limits are refused while reading', () =>
     }
 
     it('refuses a row with a cell past the column limit, naming the row and column', async () => {
-      expect((await refusal(wideXls('wide.xls', 5000, false))).message).toBe('wide.xls, row 2, column GJH: the row has 5000 columns; the limit is 2000');
+      expect((await refusal(wideXls('wide.xls', 5000, false))).message).toBe(
+        'wide.xls, row 2, column GJH: the row has 5000 columns; the limit is 2000',
+      );
     });
 
     it('reads the cells a sheet holds, not the 5000 columns its DIMENSIONS record claims', async () => {
       const rows: string[][] = [];
-      for await (const batch of readXlsRecords({ file: wideXls('claims.xls', 5000, true), fileName: 'claims.xls' })) rows.push(...batch.map((record) => record.cells));
-      expect(rows).toEqual([['Email', 'Name'], ['a@x.com', 'Ann']]);
+      for await (const batch of readXlsRecords({ file: wideXls('claims.xls', 5000, true), fileName: 'claims.xls' }))
+        rows.push(...batch.map((record) => record.cells));
+      expect(rows).toEqual([
+        ['Email', 'Name'],
+        ['a@x.com', 'Ann'],
+      ]);
     });
   });
 });

@@ -5,7 +5,11 @@ import { parseFlowDefinition } from '../../src/flows/flow.schema.js';
 import { HELD_OUT } from '../fixtures/mapping-heldout.js';
 import { figures, scoreMapping, totalScore } from '../helpers/mapping-score.js';
 
-const everything = parseFlowDefinition({ id: 'all', name: 'All', fields: STANDARD_FIELDS.map((field) => ({ name: field.name })) });
+const everything = parseFlowDefinition({
+  id: 'all',
+  name: 'All',
+  fields: STANDARD_FIELDS.map((field) => ({ name: field.name })),
+});
 
 describe('mapping a held-out set of exports (systems not in ../shared/realworld)', () => {
   it('maps at least 97% of the columns a person would map, and nothing a person would skip', () => {
@@ -16,7 +20,9 @@ describe('mapping a held-out set of exports (systems not in ../shared/realworld)
     });
     const total = totalScore(scores);
     const { recall, precision } = figures(total);
-    console.log(`held-out mapping (${HELD_OUT.length} exports): ${total.right}/${total.shouldMap} columns right (recall ${recall}%), ${total.falseMaps.length} false maps of ${total.mapped} (precision ${precision}%)`);
+    console.log(
+      `held-out mapping (${HELD_OUT.length} exports): ${total.right}/${total.shouldMap} columns right (recall ${recall}%), ${total.falseMaps.length} false maps of ${total.mapped} (precision ${precision}%)`,
+    );
     if (total.misses.length > 0) console.log(`misses:\n  ${total.misses.join('\n  ')}`);
     if (total.falseMaps.length > 0) console.log(`false maps:\n  ${total.falseMaps.join('\n  ')}`);
     expect(total.falseMaps).toEqual([]);

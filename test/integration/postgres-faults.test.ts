@@ -24,7 +24,9 @@ async function terminateBackends(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const result = await client.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+    const result = await client.query(
+      'select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+    );
     return result.rowCount ?? 0;
   } finally {
     await client.end();
@@ -65,7 +67,8 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
           });
           const body = (await response.json()) as { outcome?: string; lead?: { id: string }; error?: { code: string } };
           outcomes.push(response.status === 503 ? `503 ${body.error?.code}` : response.status);
-          if (response.status === 201 && body.outcome === 'success' && body.lead) accepted.push({ email, leadId: body.lead.id });
+          if (response.status === 201 && body.outcome === 'success' && body.lead)
+            accepted.push({ email, leadId: body.lead.id });
         } catch (error) {
           outcomes.push(`network error: ${(error as Error).message}`);
         }
@@ -81,7 +84,15 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
 
     expect(outcomes.filter((outcome) => outcome !== 201 && outcome !== '503 storage_unavailable')).toEqual([]);
     // Every 201 names a stored lead, and the server answers normally once the database does.
-    const stored = await t.store.db.selectFrom('leads').select(['id']).where('id', 'in', accepted.map((lead) => lead.leadId)).execute();
+    const stored = await t.store.db
+      .selectFrom('leads')
+      .select(['id'])
+      .where(
+        'id',
+        'in',
+        accepted.map((lead) => lead.leadId),
+      )
+      .execute();
     expect(stored).toHaveLength(accepted.length);
     const after = await fetch(`${base}/flows/race/sources/web/submit`, {
       method: 'POST',
@@ -96,7 +107,10 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
     const batchSize = 500;
     const dir = tempDir();
     const file = path.join(dir, 'race.csv');
-    fs.writeFileSync(file, ['first_name,email', ...Array.from({ length: rows }, (_, i) => `Row${i},race${i}@example.com`)].join('\n'));
+    fs.writeFileSync(
+      file,
+      ['first_name,email', ...Array.from({ length: rows }, (_, i) => `Row${i},race${i}@example.com`)].join('\n'),
+    );
     // Live submissions aim at the batch the import is about to write, 20 at a time, until it ends.
     let committed = 0;
     let importDone = false;
@@ -104,12 +118,23 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
     const stream = async (worker: number) => {
       for (let i = 0; i < 400 && !importDone; i++) {
         const row = Math.min(rows - 1, committed + ((worker * 37 + i * 11) % batchSize));
-        const response = await app.inject({ method: 'POST', url: '/flows/race/sources/web/submit', headers: { authorization: `Bearer ${key}` }, payload: { first_name: 'Live', email: `race${row}@example.com` } });
-        answers.push(response.statusCode === 201 ? (response.json() as { outcome: string }).outcome : String(response.statusCode));
+        const response = await app.inject({
+          method: 'POST',
+          url: '/flows/race/sources/web/submit',
+          headers: { authorization: `Bearer ${key}` },
+          payload: { first_name: 'Live', email: `race${row}@example.com` },
+        });
+        answers.push(
+          response.statusCode === 201 ? (response.json() as { outcome: string }).outcome : String(response.statusCode),
+        );
       }
     };
     try {
-      const importing = runImport(t.store, { ...t.config, batchSize }, { file, flowId: 'race', sourceId: 'web', onProgress: (progress) => (committed = progress.committed_rows) }).finally(() => (importDone = true));
+      const importing = runImport(
+        t.store,
+        { ...t.config, batchSize },
+        { file, flowId: 'race', sourceId: 'web', onProgress: (progress) => (committed = progress.committed_rows) },
+      ).finally(() => (importDone = true));
       const [summary] = await Promise.all([importing, ...Array.from({ length: 20 }, (_, worker) => stream(worker))]);
       expect(summary.status).toBe('completed_with_errors');
       expect(answers.every((answer) => answer === 'success' || answer === 'failure')).toBe(true);
@@ -119,7 +144,12 @@ describe.runIf(DIALECTS.includes('postgres'))('PostgreSQL faults', () => {
       expect(summary.created + live).toBe(rows);
       expect(summary.failed).toBe(summary.duplicates);
       expect(summary.total).toBe(rows);
-      const count = await t.store.db.selectFrom('leads').select((eb) => eb.fn.countAll<string>().as('n')).where('flow_id', '=', 'race').where('fields', 'like', '%race%').executeTakeFirstOrThrow();
+      const count = await t.store.db
+        .selectFrom('leads')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('flow_id', '=', 'race')
+        .where('fields', 'like', '%race%')
+        .executeTakeFirstOrThrow();
       expect(Number(count.n)).toBe(rows);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -60,7 +60,12 @@ describe('real-world exports in ../shared/realworld: preview and dry-run import'
     t = await createTestStore('sqlite');
     // Every standard field, none required and no acceptance rules or duplicate policy: every row a file
     // holds must come out as a lead, so a failed row is a row read wrong.
-    await applyFlow(t.store.db, { id: 'generic', name: 'Generic', fields: STANDARD_FIELDS.map((field) => ({ name: field.name })), sources: [{ id: 'realworld' }] });
+    await applyFlow(t.store.db, {
+      id: 'generic',
+      name: 'Generic',
+      fields: STANDARD_FIELDS.map((field) => ({ name: field.name })),
+      sources: [{ id: 'realworld' }],
+    });
   });
   afterAll(async () => {
     await t?.destroy();
@@ -75,7 +80,12 @@ describe('real-world exports in ../shared/realworld: preview and dry-run import'
       const file = path.join(folder, name);
       const preview = await previewFile(t.store.db, t.config, { file, flowId: 'generic', rows: SAMPLE_ROWS });
       expect(preview.problems).toEqual([]);
-      const summary = await runImport(t.store, t.config, { file, flowId: 'generic', sourceId: 'realworld', dryRun: true });
+      const summary = await runImport(t.store, t.config, {
+        file,
+        flowId: 'generic',
+        sourceId: 'realworld',
+        dryRun: true,
+      });
       expect(summary.total).toBe(DATA_ROWS[name]);
       expect(summary.failed).toBe(0);
       expect(preview.sampleRows).toHaveLength(Math.min(summary.total, SAMPLE_ROWS));

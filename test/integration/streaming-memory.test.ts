@@ -20,12 +20,24 @@ console.log(JSON.stringify({ rows, peakMb: Math.round(peak / 1048576) }));
 `;
 
 async function readInSmallHeap(file: string, heapMb: number): Promise<{ rows: number; peakMb: number }> {
-  const { stdout } = await run(process.execPath, [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', READER, file], { maxBuffer: 1024 * 1024 });
+  const { stdout } = await run(
+    process.execPath,
+    [`--max-old-space-size=${heapMb}`, '--input-type=module', '-e', READER, file],
+    { maxBuffer: 1024 * 1024 },
+  );
   return JSON.parse(stdout) as { rows: number; peakMb: number };
 }
 
 function row(i: number): string[] {
-  return [`Lead${i}`, `Person${i}`, `lead${i}@example.com`, `(512) 555-${String(i % 10000).padStart(4, '0')}`, 'TX', '78701', `note ${i}, with "quotes", and commas`];
+  return [
+    `Lead${i}`,
+    `Person${i}`,
+    `lead${i}@example.com`,
+    `(512) 555-${String(i % 10000).padStart(4, '0')}`,
+    'TX',
+    '78701',
+    `note ${i}, with "quotes", and commas`,
+  ];
 }
 
 describe('readers stream: memory does not grow with the file', () => {

@@ -7,7 +7,9 @@ import { evaluatedSubmission } from '../../src/leads/lead.service.js';
 import { SubmissionQueue } from '../../src/leads/submission-queue.js';
 import { createTestStore, DIALECTS, type TestStore } from '../helpers/stores.js';
 
-const example = JSON.parse(fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8')) as FlowDefinition;
+const example = JSON.parse(
+  fs.readFileSync(new URL('../../examples/solar-flow.json', import.meta.url), 'utf8'),
+) as FlowDefinition;
 
 for (const dialect of DIALECTS) {
   describe(`submission group commit on ${dialect}`, () => {
@@ -35,8 +37,14 @@ for (const dialect of DIALECTS) {
           }),
         ),
       );
-      expect(settled.map((result) => result.status)).toEqual(submissions.map((_, i) => (i === 3 ? 'rejected' : 'fulfilled')));
-      const stored = await t.store.db.selectFrom('leads').select('fields').where('fields', 'like', '%grouped%').execute();
+      expect(settled.map((result) => result.status)).toEqual(
+        submissions.map((_, i) => (i === 3 ? 'rejected' : 'fulfilled')),
+      );
+      const stored = await t.store.db
+        .selectFrom('leads')
+        .select('fields')
+        .where('fields', 'like', '%grouped%')
+        .execute();
       expect(stored.map((row) => (JSON.parse(row.fields) as { email: string }).email).sort()).toEqual(
         [0, 1, 2, 4, 5, 6, 7, 8, 9].map((i) => `grouped${i}@example.com`).sort(),
       );

@@ -13,7 +13,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('updated_at', 'text', (c) => c.notNull())
     .addUniqueConstraint('templates_flow_name_unique', ['flow_id', 'name'])
     .execute();
-  await db.schema.createIndex('templates_fingerprint_idx').on('templates').columns(['flow_id', 'fingerprint']).execute();
+  await db.schema
+    .createIndex('templates_fingerprint_idx')
+    .on('templates')
+    .columns(['flow_id', 'fingerprint'])
+    .execute();
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

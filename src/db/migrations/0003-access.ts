@@ -48,5 +48,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await db.schema.dropIndex('events_created_idx').ifExists().execute();
-  for (const table of ['idempotency_keys', 'api_keys', 'sessions', 'users']) await db.schema.dropTable(table).ifExists().execute();
+  for (const table of ['idempotency_keys', 'api_keys', 'sessions', 'users'])
+    await db.schema.dropTable(table).ifExists().execute();
 }
