@@ -2,33 +2,13 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import ExcelJS from 'exceljs';
 import { seededRandom, type Random } from './random.js';
+import { COMMON_FIRST } from './names.js';
 import { realisticLeadRow } from './realistic-leads.js';
 
 /** The columns of a generated lead file, as a vendor would export them. */
 export const BENCH_HEADERS = ['First Name', 'Last Name', 'Email', 'Phone', 'State', 'Zip', 'Notes'] as const;
 
-const FIRST = [
-  'Maria',
-  'James',
-  'Aiko',
-  'Linh',
-  'Robert',
-  'Chen',
-  'Sofia',
-  'Pat',
-  'José',
-  'Zoë',
-  'Ahmed',
-  'Olga',
-  'Kwame',
-  'Priya',
-  'Lucas',
-  'Emma',
-  'Noah',
-  'Ava',
-  'Liam',
-  'Mia',
-];
+const FIRST = [...COMMON_FIRST, 'Liam', 'Mia'];
 const LAST = [
   'Garcia',
   'Smith',

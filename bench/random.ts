@@ -15,3 +15,10 @@ export function seededRandom(seed: number): Random {
 
 /** One element of a list, uniformly. */
 export const pick = <T>(random: Random, list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+
+/** `count` random decimal digits. */
+export function digits(random: Random, count: number): string {
+  let out = '';
+  for (let i = 0; i < count; i++) out += String(Math.floor(random() * 10));
+  return out;
+}

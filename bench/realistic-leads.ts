@@ -4,33 +4,12 @@
  * of domains; states written every way; ZIPs with and without +4, Canadian and UK codes. The friendly
  * generator (generate.ts's friendlyLeadRow) hid a slow phone path because it drew from ten area codes.
  */
-import { pick, seededRandom, type Random } from './random.js';
-
-const digits = (random: Random, count: number) => {
-  let out = '';
-  for (let i = 0; i < count; i++) out += String(Math.floor(random() * 10));
-  return out;
-};
+import { COMMON_FIRST } from './names.js';
+import { NANP_FORMATS, SPECIAL_AREAS } from './phone-numbers.js';
+import { digits, pick, seededRandom, type Random } from './random.js';
 
 const FIRST = [
-  'Maria',
-  'James',
-  'Aiko',
-  'Linh',
-  'Robert',
-  'Chen',
-  'Sofia',
-  'Pat',
-  'José',
-  'Zoë',
-  'Ahmed',
-  'Olga',
-  'Kwame',
-  'Priya',
-  'Lucas',
-  'Emma',
-  'Noah',
-  'Ava',
+  ...COMMON_FIRST,
   'François',
   'Björn',
   'Siobhán',
@@ -45,7 +24,6 @@ const FIRST = [
   'Mohammed',
   'Anne-Marie',
   'Jean-Luc',
-  "D'Andre",
   'Renée',
   'Chloé',
   'Ólafur',
@@ -193,42 +171,6 @@ const NOTES = [
   'No answer x3, left voicemail',
 ];
 
-const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
-  (a, e, l) => `(${a}) ${e}-${l}`,
-  (a, e, l) => `${a}.${e}.${l}`,
-  (a, e, l) => `+1 ${a} ${e} ${l}`,
-  (a, e, l) => `${a}${e}${l}`,
-  (a, e, l) => `1-${a}-${e}-${l}`,
-  (a, e, l) => `${a}-${e}-${l}`,
-  (a, e, l) => `+1${a}${e}${l}`,
-  (a, e, l) => `${a} ${e} ${l}`,
-  (a, e, l) => `(${a})${e}-${l}`,
-  (a, e, l) => `+1 (${a}) ${e}-${l}`,
-  (a, e, l) => `1${a}${e}${l}`,
-  (a, e, l) => `${a}/${e}-${l}`,
-];
-const SPECIAL_AREAS = [
-  '800',
-  '833',
-  '844',
-  '855',
-  '866',
-  '877',
-  '888',
-  '900',
-  '211',
-  '411',
-  '911',
-  '500',
-  '416',
-  '604',
-  '905',
-  '787',
-  '876',
-  '809',
-  '268',
-  '441',
-];
 const INTERNATIONAL: ((random: Random) => string)[] = [
   (random) => `+44 20 ${digits(random, 4)} ${digits(random, 4)}`,
   (random) => `+44 7${digits(random, 3)} ${digits(random, 6)}`,

@@ -1,6 +1,7 @@
 import * as library from 'libphonenumber-js';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { seededRandom, type Random } from '../../bench/random.js';
+import { NANP_FORMATS, SPECIAL_AREAS } from '../../bench/phone-numbers.js';
+import { digits, pick, seededRandom, type Random } from '../../bench/random.js';
 import { normalisePhone, parsePhone } from './phone.js';
 
 // Counts the full parses normalisePhone asks for, to show which numbers the fast paths answered.
@@ -9,91 +10,6 @@ vi.mock('libphonenumber-js', async (importOriginal) => {
   return { ...original, parsePhoneNumberFromString: vi.fn(original.parsePhoneNumberFromString) };
 });
 const fullParses = vi.mocked(library.parsePhoneNumberFromString);
-
-const pick = <T>(next: Random, list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
-const digits = (next: Random, count: number) => Array.from({ length: count }, () => Math.floor(next() * 10)).join('');
-
-// Area codes worth hitting on purpose: N11 service codes, toll free, premium, personal (5xx), Canadian,
-// Caribbean (each its own +1 country), unassigned, and codes that cannot exist (0xx, 1xx).
-const SPECIAL_AREAS = [
-  '211',
-  '311',
-  '411',
-  '511',
-  '611',
-  '711',
-  '811',
-  '911',
-  '800',
-  '833',
-  '844',
-  '855',
-  '866',
-  '877',
-  '888',
-  '900',
-  '500',
-  '521',
-  '533',
-  '544',
-  '566',
-  '600',
-  '416',
-  '604',
-  '905',
-  '514',
-  '268',
-  '876',
-  '658',
-  '787',
-  '939',
-  '809',
-  '829',
-  '849',
-  '242',
-  '441',
-  '345',
-  '264',
-  '284',
-  '340',
-  '670',
-  '671',
-  '684',
-  '721',
-  '758',
-  '767',
-  '784',
-  '868',
-  '869',
-  '473',
-  '649',
-  '664',
-  '246',
-  '983',
-  '052',
-  '123',
-  '999',
-  '555',
-  '370',
-  '960',
-];
-
-const NANP_FORMATS: ((a: string, e: string, l: string) => string)[] = [
-  (a, e, l) => `(${a}) ${e}-${l}`,
-  (a, e, l) => `${a}.${e}.${l}`,
-  (a, e, l) => `+1 ${a} ${e} ${l}`,
-  (a, e, l) => `${a}${e}${l}`,
-  (a, e, l) => `1-${a}-${e}-${l}`,
-  (a, e, l) => `1${a}${e}${l}`,
-  (a, e, l) => `+1${a}${e}${l}`,
-  (a, e, l) => `${a}/${e}-${l}`,
-  (a, e, l) => `+1 (${a}) ${e}-${l}`,
-  (a, e, l) => `${a} ${e} ${l}`,
-  (a, e, l) => `(${a})${e}-${l}`,
-  (a, e, l) => `1 (${a}) ${e}-${l}`,
-  (a, e, l) => `+1.${a}.${e}.${l}`,
-  (a, e, l) => `${a}-${e}-${l}`,
-];
 
 const EXTENSIONS = [
   ' x12',

@@ -1,0 +1,21 @@
+/** Name lists both generated files start from (each adds its own after these). */
+export const COMMON_FIRST = [
+  'Maria',
+  'James',
+  'Aiko',
+  'Linh',
+  'Robert',
+  'Chen',
+  'Sofia',
+  'Pat',
+  'José',
+  'Zoë',
+  'Ahmed',
+  'Olga',
+  'Kwame',
+  'Priya',
+  'Lucas',
+  'Emma',
+  'Noah',
+  'Ava',
+];
