@@ -10,7 +10,7 @@ describe('loadConfig', () => {
       databaseUrl: 'sqlite:./data/leadport.db',
       host: '127.0.0.1',
       port: 3000,
-      maxUploadBytes: 50 * 1024 * 1024,
+      maxUploadBytes: 512 * 1024 * 1024,
     });
     expect(config.sqlitePath).toBe(path.resolve('data/leadport.db'));
     expect(Object.isFrozen(config)).toBe(true);

@@ -22,7 +22,7 @@ const envSchema = z.object({
     .optional(),
   LEADPORT_ADMIN_EMAIL: z.email().optional(),
   LEADPORT_ADMIN_PASSWORD: z.string().min(8).optional(),
-  LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(50),
+  LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
   LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
   LEADPORT_IMPORT_WORKER: z.enum(['auto', 'on', 'off']).default('auto'),
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),

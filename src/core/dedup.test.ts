@@ -66,4 +66,29 @@ describe('combineFields', () => {
       city: 'Austin',
     });
   });
+  it('follows a per-field policy over the action: always, if_new_non_empty, if_empty', () => {
+    const lead = { first_name: 'Maria', last_name: 'Garcia', phone_1: '+15125550143', comments: 'old' };
+    const duplicate = {
+      first_name: 'María',
+      last_name: null,
+      phone_1: '+15125550199',
+      comments: 'new',
+      city: 'Austin',
+    };
+    expect({ ...combineFields('update', lead, duplicate, { phone_1: 'if_empty', last_name: 'always' }) }).toEqual({
+      first_name: 'María',
+      phone_1: '+15125550143',
+      comments: 'new',
+      city: 'Austin',
+    });
+    expect({
+      ...combineFields('merge', lead, duplicate, { comments: 'always', first_name: 'if_new_non_empty' }),
+    }).toEqual({
+      first_name: 'María',
+      last_name: 'Garcia',
+      phone_1: '+15125550143',
+      comments: 'new',
+      city: 'Austin',
+    });
+  });
 });

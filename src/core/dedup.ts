@@ -1,5 +1,5 @@
 import type { FieldValue, Scalar } from './field-types.js';
-import type { DuplicateAction, DuplicatePolicy } from './flow-spec.js';
+import type { DuplicateAction, DuplicatePolicy, FieldUpdatePolicy } from './flow-spec.js';
 
 // A separator that cannot occur in normalised values, so "a|b" + "c" never equals "a" + "b|c".
 const SEPARATOR = '\u001f';
@@ -33,15 +33,26 @@ export type StoredFields = Record<string, Scalar>;
 
 /**
  * Combines a stored lead's fields with a duplicate's: `update` overwrites with the new non-empty values,
- * `merge` fills only the fields that are empty. `reject` keeps the stored lead as it is.
+ * `merge` fills only the fields that are empty, and a per-field policy overrides either for its field
+ * (`always` also clears a value the duplicate carried blank, which arrives as null). `reject` keeps the
+ * stored lead as it is.
  */
-export function combineFields(action: DuplicateAction, stored: StoredFields, incoming: StoredFields): StoredFields {
+export function combineFields(
+  action: DuplicateAction,
+  stored: StoredFields,
+  incoming: StoredFields,
+  perField: Readonly<Record<string, FieldUpdatePolicy>> = {},
+): StoredFields {
   if (action === 'reject') return stored;
   const result: StoredFields = Object.assign(Object.create(null) as StoredFields, stored);
   for (const [name, value] of Object.entries(incoming)) {
-    if (value === null || value === '') continue;
+    const policy = perField[name] ?? (action === 'update' ? 'if_new_non_empty' : 'if_empty');
+    if (value === null || value === '') {
+      if (policy === 'always') delete result[name];
+      continue;
+    }
     const current = result[name];
-    if (action === 'update' || current === null || current === undefined || current === '') result[name] = value;
+    if (policy !== 'if_empty' || current === null || current === undefined || current === '') result[name] = value;
   }
   return result;
 }

@@ -151,11 +151,16 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
         // A lead created earlier in the batch: it is written once, with every later duplicate combined in.
         createdFields.set(
           match,
-          combineFields(policy.action, createdFields.get(match) ?? input.fieldsOf(lead), input.fieldsOf(submission)),
+          combineFields(
+            policy.action,
+            createdFields.get(match) ?? input.fieldsOf(lead),
+            input.fieldsOf(submission),
+            policy.fields,
+          ),
         );
       } else if (!dryRun) {
         previous = updates.get(match) ?? input.storedFields.get(match) ?? {};
-        updates.set(match, combineFields(policy.action, previous, input.fieldsOf(submission)));
+        updates.set(match, combineFields(policy.action, previous, input.fieldsOf(submission), policy.fields));
       }
       return { outcome: 'success', action, reason: null, leadId: match, duplicate: true, previous };
     }

@@ -69,6 +69,8 @@ export function compileFlow(
   }));
   const sources = new Map<string, SourceSpec>(spec.sources.map((source) => [source.id, source]));
   const fieldNames = new Set(spec.fields.map((field) => field.name));
+  const perField = spec.duplicates?.fields ?? {};
+  const clearedWhenBlank = new Set(Object.keys(perField).filter((name) => perField[name] === 'always'));
   const targetsByKeys = new Map<string, readonly (string | null)[]>();
   return {
     spec,
@@ -96,6 +98,8 @@ export function compileFlow(
         values[field.name] = value;
         if (isBlankValue(value)) {
           if (field.required) reasons.push(`${field.name} is required`);
+          // A blank the lead carried clears the stored value of an `always` field when it is a duplicate.
+          if (typeof text === 'string' && clearedWhenBlank.has(field.name)) stored[field.name] = null;
           continue;
         }
         stored[field.name] = value.valid ? value.normal : value.raw.trim();

@@ -49,6 +49,25 @@ describe('parseFlowDefinition', () => {
     expect(problems.some((p) => p.startsWith('fields.0.name:'))).toBe(true);
     expect(problems.some((p) => p.startsWith('duplicates.action:'))).toBe(true);
   });
+  it('reads per-field update policies and refuses them for unknown fields or the reject action', () => {
+    const spec = parseFlowDefinition({
+      ...example,
+      duplicates: { keys: ['email'], action: 'update', fields: { phone_1: 'if_empty', last_name: 'always' } },
+    });
+    expect(spec.duplicates?.fields).toEqual({ phone_1: 'if_empty', last_name: 'always' });
+    expect(
+      problemsOf({ ...example, duplicates: { keys: ['email'], action: 'update', fields: { fax: 'always' } } }),
+    ).toEqual(['duplicates.fields.fax: "fax" is not a field of this flow']);
+    expect(problemsOf({ ...example, duplicates: { keys: ['email'], fields: { phone_1: 'always' } } })).toEqual([
+      'duplicates.fields: per-field policies apply to the actions update and merge, not reject',
+    ]);
+    expect(
+      problemsOf({
+        ...example,
+        duplicates: { keys: ['email'], action: 'update', fields: { phone_1: 'sometimes' } },
+      })[0],
+    ).toMatch(/^duplicates\.fields\.phone_1:/);
+  });
   it('refuses references to fields the flow does not have', () => {
     const problems = problemsOf({
       ...example,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { standardField } from '../core/catalogue.js';
 import { FIELD_TYPES, type Choice } from '../core/field-types.js';
-import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
+import { FIELD_UPDATE_POLICIES, type FieldSpec, type FlowSpec } from '../core/flow-spec.js';
 import { OPERATORS, compilePattern, isRuleSet, type Rule, type RuleOrSet, type RuleSet } from '../core/rules.js';
 import { AppError } from '../errors.js';
 
@@ -50,6 +50,7 @@ export const duplicatesSchema = z.strictObject({
   windowDays: z.number().int().positive().nullable().optional(),
   action: z.enum(['reject', 'update', 'merge']).default('reject'),
   scope: z.enum(['flow', 'account']).default('flow'),
+  fields: z.record(fieldName, z.enum(FIELD_UPDATE_POLICIES)).optional(),
 });
 
 export const sourceSchema = z.strictObject({
@@ -116,6 +117,7 @@ export const flowSchema = z.object({
       windowDays: z.number().nullable(),
       action: z.enum(['reject', 'update', 'merge']),
       scope: z.enum(['flow', 'account']),
+      fields: z.record(z.string(), z.enum(FIELD_UPDATE_POLICIES)).optional(),
     })
     .optional(),
   sources: list(z.object({ id: z.string(), name: z.string(), acceptance: ruleSetViewSchema.optional() })),
@@ -280,6 +282,12 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
   for (const name of definition.duplicates?.keys.flat() ?? []) {
     if (!names.has(name)) problems.push(`duplicates.keys: "${name}" is not a field of this flow`);
   }
+  for (const name of Object.keys(definition.duplicates?.fields ?? {})) {
+    if (!names.has(name)) problems.push(`duplicates.fields.${name}: "${name}" is not a field of this flow`);
+  }
+  if (definition.duplicates?.fields && definition.duplicates.action === 'reject') {
+    problems.push('duplicates.fields: per-field policies apply to the actions update and merge, not reject');
+  }
   const sourceIds = new Set<string>();
   definition.sources.forEach((source, index) => {
     if (sourceIds.has(source.id)) problems.push(`sources.${index}.id: "${source.id}" is listed twice`);
@@ -297,6 +305,7 @@ export function parseFlowDefinition(input: unknown, origin = 'flow definition'):
       windowDays: definition.duplicates.windowDays ?? null,
       action: definition.duplicates.action,
       scope: definition.duplicates.scope,
+      ...(definition.duplicates.fields ? { fields: definition.duplicates.fields } : {}),
     },
     sources: definition.sources.map((source) => ({
       id: source.id,

@@ -23,16 +23,20 @@ import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FlowCache } from '../flows/flow-cache.js';
 import { SubmissionQueue } from '../leads/submission-queue.js';
+import { Metrics } from '../metrics.js';
 import { authenticateRequest, principalKey, type Access } from './auth-context.js';
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from './errors.js';
 import { rejectNulCharacters } from './input-guards.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { dataRoutes } from './routes/data.routes.js';
+import { operabilityRoutes } from './routes/operability.routes.js';
 import { submitRoutes } from './routes/submit.routes.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly store: Store;
+  /** The app's Prometheus metrics; a new set when omitted (pass one to share it with jobs in this process). */
+  readonly metrics?: Metrics;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -99,6 +103,7 @@ function loggerOptions(config: Config): FastifyServerOptions['logger'] {
  */
 export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   const { config, store } = deps;
+  const metrics = deps.metrics ?? new Metrics();
   const app = Fastify({
     logger: loggerOptions(config),
     logController: new OneLinePerRequest(),
@@ -132,6 +137,10 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request) => authenticateRequest(request, store, throttle));
   app.addHook('preValidation', async (request) => rejectNulCharacters(request));
+  // By route pattern, never the URL: one series per route, whatever ids the URLs carry.
+  app.addHook('onResponse', async (request, reply) =>
+    metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000),
+  );
 
   await app.register(rateLimit, {
     max: config.rateLimitPerMinute,
@@ -179,11 +188,13 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     flows: new FlowCache(store),
     submissions: new SubmissionQueue(store),
     throttle,
+    metrics,
     publicUrl: () => config.publicUrl ?? listenUrl(app, config),
   };
   await app.register(submitRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(dataRoutes(routeDeps));
+  await app.register(operabilityRoutes(routeDeps));
   return app;
 }
 

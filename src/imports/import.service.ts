@@ -53,6 +53,18 @@ export interface ImportRequest {
    * runImport throws ImportInterrupted. The abort reason (a string: "SIGTERM") names the cause.
    */
   readonly signal?: AbortSignal;
+  /**
+   * Told each committed batch's rows (the server's Prometheus counters, src/metrics.ts); imports run where
+   * nothing is scraped (the CLI) pass none. Dry runs commit nothing and report nothing.
+   */
+  readonly metrics?: { importedRows(batch: ImportedRows): void };
+}
+
+/** One committed batch's rows by outcome. */
+export interface ImportedRows {
+  readonly created: number;
+  readonly updated: number;
+  readonly failed: number;
 }
 
 export interface ImportProgress extends ImportCounts {
@@ -204,7 +216,9 @@ export async function runImport(store: Store, config: Config, request: ImportReq
         const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
         counts = tallied(counts, plan.results, lastRow);
       } else {
+        const before = counts;
         counts = await commitBatch(store, importId, context, submissions, lastRow, counts);
+        request.metrics?.importedRows(batchRows(before, counts));
       }
       request.onProgress?.({ ...counts, fractionRead });
     }
@@ -269,6 +283,15 @@ async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<
 function countsOf(row: ImportRow): ImportCounts {
   const { total, created, updated, failed, duplicates, committed_rows } = row;
   return { total, created, updated, failed, duplicates, committed_rows };
+}
+
+/** A batch's rows by outcome: the counts after it less the counts before. */
+function batchRows(before: ImportCounts, after: ImportCounts): ImportedRows {
+  return {
+    created: after.created - before.created,
+    updated: after.updated - before.updated,
+    failed: after.failed - before.failed,
+  };
 }
 
 /** The import's counts after a batch's results. */

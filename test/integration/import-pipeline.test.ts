@@ -300,6 +300,19 @@ for (const dialect of DIALECTS) {
       expect(bob?.fields).toEqual({ first_name: 'Bob', email: 'bob@x.com', phone_1: '+15125550102', state: 'TX' });
     });
 
+    it('updates duplicates field by field as the flow says: always, if_new_non_empty, if_empty', async () => {
+      await applyFlow(t.store.db, {
+        ...example,
+        duplicates: { keys: ['email'], action: 'update', fields: { phone_1: 'if_empty', last_name: 'always' } },
+      });
+      const header = 'First Name,Last Name,Email,Phone,State';
+      await importFile(writeCsv(dir, 'first.csv', [header, 'Ann,Lee,ann@x.com,512-555-0101,TX']));
+      const second = await importFile(writeCsv(dir, 'second.csv', [header, 'Anne,,ann@x.com,512-555-0199,CA']));
+      expect(second).toMatchObject({ created: 0, updated: 1, duplicates: 1 });
+      const [lead] = await exportedLeads(t);
+      expect(lead?.fields).toEqual({ first_name: 'Anne', email: 'ann@x.com', phone_1: '+15125550101', state: 'CA' });
+    });
+
     it("says in the failed records which key a duplicate matched, and which earlier import's row", async () => {
       await flowWith({ keys: ['email', ['first_name', 'phone_1']], action: 'reject' });
       const first = await importFile(writeCsv(dir, 'first.csv', [HEADER, 'Ann,ann@x.com,512-555-0101,TX']));

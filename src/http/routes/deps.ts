@@ -4,6 +4,7 @@ import type { Config } from '../../config.js';
 import type { Store } from '../../db/database.js';
 import type { FlowCache } from '../../flows/flow-cache.js';
 import type { SubmissionQueue } from '../../leads/submission-queue.js';
+import type { Metrics } from '../../metrics.js';
 
 /** What route plugins need: the store, the configuration, the compiled-flow cache, the submission queue and more. */
 export interface RouteDeps {
@@ -12,6 +13,8 @@ export interface RouteDeps {
   readonly flows: FlowCache;
   readonly submissions: SubmissionQueue;
   readonly throttle: AuthThrottle;
+  /** This app's Prometheus metrics. */
+  readonly metrics: Metrics;
   /** The base of the URLs the API shows (LEADPORT_PUBLIC_URL or the listen address), never the Host header. */
   readonly publicUrl: () => string;
 }

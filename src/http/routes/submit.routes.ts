@@ -32,6 +32,7 @@ export function submitRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
           idempotency: key ? { scope: principalKey(principal), key } : undefined,
         });
         if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+        else deps.metrics.countSubmission(result.response.outcome);
         return reply.code(201).send(result.response);
       },
     );
