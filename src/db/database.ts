@@ -25,6 +25,7 @@ import * as access from './migrations/0003-access.js';
 import * as leadCreationEvents from './migrations/0004-lead-creation-events.js';
 import * as submittedFields from './migrations/0005-submitted-fields.js';
 import * as duplicateOf from './migrations/0006-duplicate-of.js';
+import * as notifications from './migrations/0007-notifications.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -74,6 +75,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0004-lead-creation-events': leadCreationEvents,
   '0005-submitted-fields': submittedFields,
   '0006-duplicate-of': duplicateOf,
+  '0007-notifications': notifications,
 };
 
 const migrationProvider: MigrationProvider = {

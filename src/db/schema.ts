@@ -163,6 +163,19 @@ export interface IdempotencyKeyTable {
   created_at: string;
 }
 
+/** An in-app notification (an import that ended); a source sees those of its own imports. */
+export interface NotificationTable {
+  id: string;
+  kind: string;
+  import_id: string | null;
+  flow_id: string | null;
+  source_id: string | null;
+  status: string;
+  message: string;
+  created_at: string;
+  read_at: string | null;
+}
+
 export interface DB {
   flows: FlowTable;
   fields: FieldTable;
@@ -177,6 +190,7 @@ export interface DB {
   sessions: SessionTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
+  notifications: NotificationTable;
   kysely_migration: { name: string; timestamp: string };
   kysely_migration_lock: { id: string; is_locked: Generated<number> };
 }

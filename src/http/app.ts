@@ -29,6 +29,7 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandle
 import { rejectNulCharacters } from './input-guards.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { dataRoutes } from './routes/data.routes.js';
+import { notificationRoutes } from './routes/notification.routes.js';
 import { operabilityRoutes } from './routes/operability.routes.js';
 import { submitRoutes } from './routes/submit.routes.js';
 
@@ -195,6 +196,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(adminRoutes(routeDeps));
   await app.register(dataRoutes(routeDeps));
   await app.register(operabilityRoutes(routeDeps));
+  await app.register(notificationRoutes(routeDeps));
   return app;
 }
 

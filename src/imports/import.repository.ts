@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { DB, ImportTable } from '../db/schema.js';
+import { newId } from '../core/ids.js';
+import type { DB, ImportTable, NotificationTable } from '../db/schema.js';
 import { statesBefore, transitionRefused, type ImportState } from './import-state.js';
 
 export type ImportRow = ImportTable;
@@ -52,6 +53,36 @@ export async function finishImport(
     const current = await findImport(db, importId);
     throw transitionRefused(importId, current?.status ?? 'missing', status);
   }
+  const finished = await findImport(db, importId);
+  if (finished) await insertNotification(db, importEndedNotification(finished));
+}
+
+const STATUS_WORDS: Record<string, string> = {
+  completed: 'completed',
+  completed_with_errors: 'completed with errors',
+  failed: 'failed',
+  cancelled: 'was stopped',
+};
+
+// "Import of leads.csv completed with errors: 4 created, 0 updated, 5 failed."
+function importEndedNotification(row: ImportRow): NotificationTable {
+  const counts = `${row.created} created, ${row.updated} updated, ${row.failed} failed`;
+  const why = row.status === 'failed' && row.error ? ` (${row.error.slice(0, 200)})` : '';
+  return {
+    id: newId(),
+    kind: 'import_finished',
+    import_id: row.id,
+    flow_id: row.flow_id,
+    source_id: row.source_id,
+    status: row.status,
+    message: `Import of ${row.file_name} ${STATUS_WORDS[row.status] ?? row.status}: ${counts}.${why}`,
+    created_at: new Date().toISOString(),
+    read_at: null,
+  };
+}
+
+async function insertNotification(db: Kysely<DB>, notification: NotificationTable): Promise<void> {
+  await db.insertInto('notifications').values(notification).execute();
 }
 
 /** Imports, newest first; only one source's when given. */

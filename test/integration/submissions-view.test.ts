@@ -191,6 +191,7 @@ for (const dialect of DIALECTS) {
         '0004-lead-creation-events',
         '0005-submitted-fields',
         '0006-duplicate-of',
+        '0007-notifications',
       ]);
       expect(await t.store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([
         { id: 'e2' },
