@@ -26,6 +26,7 @@ import * as leadCreationEvents from './migrations/0004-lead-creation-events.js';
 import * as submittedFields from './migrations/0005-submitted-fields.js';
 import * as duplicateOf from './migrations/0006-duplicate-of.js';
 import * as notifications from './migrations/0007-notifications.js';
+import * as importJobs from './migrations/0008-import-jobs.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -76,6 +77,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0005-submitted-fields': submittedFields,
   '0006-duplicate-of': duplicateOf,
   '0007-notifications': notifications,
+  '0008-import-jobs': importJobs,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -11,6 +11,8 @@ export interface FlowTable {
   spec: string;
   created_at: string;
   updated_at: string;
+  /** The secret webhook bodies are signed with (HMAC-SHA256); made when a webhook is first set. */
+  webhook_secret: string | null;
 }
 
 export interface FieldTable {
@@ -110,6 +112,93 @@ export interface ImportTable {
   started_at: string | null;
   finished_at: string | null;
   duration_ms: number | null;
+  /** The template the mapping was made with. */
+  template_id: string | null;
+  /** A CLI import's local file (read in place); null for an upload, whose file is in import_files. */
+  file_path: string | null;
+  /** 1 once an upload's file is stored in import_files (0 while it streams in, or a local file). */
+  file_stored: number;
+  /** When the retention housekeeping removed the uploaded file (the reports stay). */
+  file_deleted_at: string | null;
+  /** The user's mapping choices, header -> field | null | "+custom" (JSON), re-applied when the flow changes. */
+  mapping_choices: string | null;
+  unchanged: number;
+  /** Rows whose values were fixed inline before the import ran. */
+  fixed: number;
+  /** How much of the file the running job has read (0..1), for the ETA. */
+  fraction_read: number;
+  /** The running job's lease: writes check the token in their transaction, so a stale worker cannot write. */
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  cancel_requested: number;
+  /** The validation (dry run) figures (JSON, ValidationState), null before any. */
+  validation: string | null;
+  /** The revert's result (JSON, RevertResult), null before any. */
+  revert: string | null;
+}
+
+/** The embedded job runner's queue. */
+export interface JobTable {
+  id: string;
+  kind: string;
+  payload: string;
+  job_key: string | null;
+  /** queued | running | done | failed */
+  status: string;
+  attempts: number;
+  max_attempts: number;
+  run_after: string;
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
+}
+
+/** An uploaded file, in chunks of about 1 MB, so any worker can read it. */
+export interface ImportFileTable {
+  import_id: string;
+  chunk: number;
+  data: Uint8Array;
+}
+
+/** A row the validation (dry run) found failing: the report the user reads, filters and fixes. */
+export interface ImportReportRowTable {
+  import_id: string;
+  row_number: number;
+  outcome: string;
+  action: string;
+  reason: string | null;
+  /** The row's cells as read (JSON array), with any inline fix applied. */
+  cells: string;
+  duplicate_of: string | null;
+  duplicate_key: string | null;
+}
+
+/** A row's values fixed inline before the import ran: the whole row's cells (JSON array). */
+export interface ImportRowFixTable {
+  import_id: string;
+  row_number: number;
+  cells: string;
+  created_at: string;
+}
+
+/** A webhook POST for a flow's event (an import that ended), retried with backoff until delivered or given up. */
+export interface WebhookDeliveryTable {
+  id: string;
+  flow_id: string;
+  import_id: string | null;
+  event: string;
+  url: string;
+  body: string;
+  /** pending | delivered | failed */
+  status: string;
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  next_attempt_at: string | null;
+  created_at: string;
+  delivered_at: string | null;
 }
 
 export interface TemplateTable {
@@ -191,6 +280,11 @@ export interface DB {
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   notifications: NotificationTable;
+  jobs: JobTable;
+  import_files: ImportFileTable;
+  import_report_rows: ImportReportRowTable;
+  import_row_fixes: ImportRowFixTable;
+  webhook_deliveries: WebhookDeliveryTable;
   kysely_migration: { name: string; timestamp: string };
   kysely_migration_lock: { id: string; is_locked: Generated<number> };
 }

@@ -1,23 +1,51 @@
 import { AppError } from '../errors.js';
 
 /**
- * Import job states: the ones an import can be in today. An import is created
- * `processing`; `queued` (the job layer, resuming) and `reverted` (revert) come with the features that use them.
+ * Import states and the transitions between them. An upload is `uploaded` while it is mapped and validated;
+ * `start` queues it; a worker moves it to `processing` (and back to `queued` when it gives the job back at
+ * shutdown); it ends `completed`, `completed_with_errors`, `failed` or `cancelled`; a revert makes an
+ * ended import `reverted`.
  */
-const IMPORT_STATES = ['processing', 'completed', 'completed_with_errors', 'failed', 'cancelled'] as const;
+export const IMPORT_STATES = [
+  'uploaded',
+  'queued',
+  'processing',
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+  'reverted',
+] as const;
 export type ImportState = (typeof IMPORT_STATES)[number];
 
 const TRANSITIONS: Record<ImportState, readonly ImportState[]> = {
-  processing: ['completed', 'completed_with_errors', 'failed', 'cancelled'],
-  completed: [],
-  completed_with_errors: [],
+  uploaded: ['queued', 'cancelled'],
+  queued: ['processing', 'cancelled', 'failed'],
+  processing: ['queued', 'completed', 'completed_with_errors', 'failed', 'cancelled'],
+  completed: ['reverted'],
+  completed_with_errors: ['reverted'],
   failed: [],
-  cancelled: [],
+  cancelled: ['reverted'],
+  reverted: [],
 };
+
+/** States that no job will move on from (a revert aside). */
+export const ENDED_STATES: readonly ImportState[] = [
+  'completed',
+  'completed_with_errors',
+  'failed',
+  'cancelled',
+  'reverted',
+];
 
 /** The states an import may be in to move to `to` (for guarded, atomic status updates). */
 export function statesBefore(to: ImportState): ImportState[] {
   return IMPORT_STATES.filter((from) => TRANSITIONS[from].includes(to));
+}
+
+/** Whether the table allows `from` -> `to`. */
+export function canTransition(from: string, to: ImportState): boolean {
+  return (TRANSITIONS[from as ImportState] ?? []).includes(to);
 }
 
 /** The error for a refused transition. */

@@ -5,6 +5,46 @@ import { statesBefore, transitionRefused, type ImportState } from './import-stat
 
 export type ImportRow = ImportTable;
 
+/** What a new import row must say; everything else starts empty (no counts, no lease, no reports). */
+export type NewImport = Pick<
+  ImportTable,
+  'id' | 'flow_id' | 'source_id' | 'file_name' | 'file_size' | 'format' | 'options' | 'columns' | 'mapping' | 'status'
+> &
+  Partial<ImportTable>;
+
+/** A full import row from what a new import must say. */
+export function newImportRow(values: NewImport): ImportTable {
+  return {
+    file_sha256: null,
+    total: 0,
+    created: 0,
+    updated: 0,
+    failed: 0,
+    duplicates: 0,
+    committed_rows: 0,
+    error: null,
+    started_by: null,
+    created_at: new Date().toISOString(),
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    template_id: null,
+    file_path: null,
+    file_stored: 0,
+    file_deleted_at: null,
+    mapping_choices: null,
+    unchanged: 0,
+    fixed: 0,
+    fraction_read: 0,
+    lease_token: null,
+    lease_expires_at: null,
+    cancel_requested: 0,
+    validation: null,
+    revert: null,
+    ...values,
+  };
+}
+
 export async function insertImport(db: Kysely<DB>, row: ImportTable): Promise<void> {
   await db.insertInto('imports').values(row).execute();
 }

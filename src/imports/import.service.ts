@@ -28,6 +28,7 @@ import {
   findImport,
   finishImport,
   insertImport,
+  newImportRow,
   saveProgress,
   undoImportWrites,
   type ImportCounts,
@@ -136,31 +137,24 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   const importId = newId();
   if (!dryRun) {
     const now = new Date().toISOString();
-    await insertImport(store.db, {
-      id: importId,
-      flow_id: flow.id,
-      source_id: request.sourceId,
-      file_name: file.fileName,
-      file_sha256: null,
-      file_size: file.sizeBytes,
-      format: file.settings.format,
-      options: JSON.stringify(file.settings),
-      columns: JSON.stringify(file.headers),
-      mapping: JSON.stringify(mapping.map((column) => column.field)),
-      status: 'processing',
-      total: 0,
-      created: 0,
-      updated: 0,
-      failed: 0,
-      duplicates: 0,
-      committed_rows: 0,
-      error: null,
-      started_by: request.startedBy ?? null,
-      created_at: now,
-      started_at: now,
-      finished_at: null,
-      duration_ms: null,
-    });
+    await insertImport(
+      store.db,
+      newImportRow({
+        id: importId,
+        flow_id: flow.id,
+        source_id: request.sourceId,
+        file_name: file.fileName,
+        file_size: file.sizeBytes,
+        format: file.settings.format,
+        options: JSON.stringify(file.settings),
+        columns: JSON.stringify(file.headers),
+        mapping: JSON.stringify(mapping.map((column) => column.field)),
+        status: 'processing',
+        started_by: request.startedBy ?? null,
+        created_at: now,
+        started_at: now,
+      }),
+    );
   }
   const hints = columnHints(file, flow, mapping);
   let counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
