@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,6 +140,72 @@ async function importCase(name: string, file: string, databaseUrl: string, extra
   };
 }
 
+/**
+ * The same file through `leadport serve`: uploaded over HTTP (streamed into the database), started, and
+ * imported by the server's job worker. Timed from the first byte of the upload to the job's end, so the
+ * upload and the copy out of the database are counted against it.
+ */
+async function uploadCase(name: string, file: string, databaseUrl: string): Promise<CaseResult> {
+  const env = { ...process.env, DATABASE_URL: databaseUrl, LEADPORT_MAX_UPLOAD_MB: '1024', LOG_LEVEL: 'silent' };
+  await run(process.execPath, [bin, 'migrate'], { env });
+  const store = await openStore(loadConfig(env));
+  try {
+    await applyFlow(store.db, BENCH_FLOW);
+  } finally {
+    await store.close();
+  }
+  const key = (await run(process.execPath, [bin, 'keys', 'create', '--admin'], { env })).stdout.trim();
+  const server = spawn(process.execPath, ['--import', rssHook, bin, 'serve'], {
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  server.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  server.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      server.stdout.on('data', () => {
+        const listening = /listening on http:\/\/[^:]+:(\d+) /.exec(stdout);
+        if (listening?.[1]) resolve(Number(listening[1]));
+      });
+      void exited.then(() => reject(new Error(`serve exited: ${stderr}`)));
+    });
+    const base = `http://127.0.0.1:${port}`;
+    const headers = { authorization: `Bearer ${key}` };
+    const started = performance.now();
+    const form = new FormData();
+    form.set('flowId', 'bench');
+    form.set('sourceId', 'bench-source');
+    form.set('file', await fs.openAsBlob(file), path.basename(file));
+    const upload = await fetch(`${base}/api/imports`, { method: 'POST', body: form, headers });
+    if (upload.status !== 201) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
+    const { id } = (await upload.json()) as { id: string };
+    const uploadMs = performance.now() - started;
+    await fetch(`${base}/api/imports/${id}/start`, { method: 'POST', headers });
+    let view: { status: string; total: number; created: number; failed: number; durationMs: number | null };
+    do {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      view = (await (await fetch(`${base}/api/imports/${id}`, { headers })).json()) as typeof view;
+    } while (view.status === 'queued' || view.status === 'processing');
+    const seconds = (performance.now() - started) / 1000;
+    server.kill('SIGTERM');
+    await exited;
+    const peaks = [...stderr.matchAll(/__bench_peak_rss_kb__ (\d+)/g)].map((match) => Number(match[1]));
+    return {
+      name,
+      rows: view.total,
+      seconds,
+      rowsPerSecond: view.total / seconds,
+      peakRssMb: peaks.length > 0 ? Math.round(Math.max(...peaks) / 1024) : null,
+      note: `${view.status}; upload ${Math.round(uploadMs)} ms, import job ${view.durationMs} ms`,
+    };
+  } finally {
+    if (server.exitCode === null) server.kill('SIGKILL');
+  }
+}
+
 async function withPostgresDatabase<T>(url: string, use: (databaseUrl: string) => Promise<T>): Promise<T | null> {
   const admin = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
   try {
@@ -234,7 +300,16 @@ async function main(): Promise<void> {
       ),
     );
     process.stderr.write('leadport import on SQLite...\n');
-    results.push(await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`));
+    const cliImport = await importCase('leadport import (SQLite)', csv, `sqlite:${path.join(dir, 'leadport.db')}`);
+    results.push(cliImport);
+    process.stderr.write('HTTP upload and import job on SQLite...\n');
+    const uploaded = await uploadCase(
+      'HTTP upload -> import job (SQLite)',
+      csv,
+      `sqlite:${path.join(dir, 'leadport-upload.db')}`,
+    );
+    uploaded.note = `${(uploaded.rowsPerSecond / cliImport.rowsPerSecond).toFixed(2)} of the CLI case; ${uploaded.note}`;
+    results.push(uploaded);
     results.push(
       await onFriendly(
         importCase(

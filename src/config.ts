@@ -28,6 +28,9 @@ const envSchema = z.object({
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   LEADPORT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   LEADPORT_CORS_ORIGINS: z.string().optional(),
+  LEADPORT_JOB_LEASE_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  LEADPORT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  LEADPORT_FILE_RETENTION_DAYS: z.coerce.number().positive().default(30),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -55,6 +58,15 @@ interface ConfigValues {
   readonly batchSize: number;
   /** Read and evaluate import rows on a worker thread while the main thread stores: auto does it for large files. */
   readonly importWorker: 'auto' | 'on' | 'off';
+  /**
+   * How long a running job's lease lasts without renewal (renewed every third of it): after a crash, its job
+   * is taken up again this long after the last renewal.
+   */
+  readonly jobLeaseMs: number;
+  /** Jobs one worker process runs at once. */
+  readonly workerConcurrency: number;
+  /** Uploaded files are removed this long after their import was created; the reports stay. */
+  readonly fileRetentionMs: number;
   readonly logLevel: string;
   /**
    * Server log lines: `pretty` (one readable line per request) for a person at a terminal, `json` (one object
@@ -107,6 +119,9 @@ export function loadConfig(
     maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
     batchSize: values.LEADPORT_BATCH_SIZE,
     importWorker: values.LEADPORT_IMPORT_WORKER,
+    jobLeaseMs: Math.round(values.LEADPORT_JOB_LEASE_SECONDS * 1000),
+    workerConcurrency: values.LEADPORT_WORKER_CONCURRENCY,
+    fileRetentionMs: Math.round(values.LEADPORT_FILE_RETENTION_DAYS * 86_400_000),
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,

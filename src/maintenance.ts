@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Store } from './db/database.js';
 import type { DB } from './db/schema.js';
+import type { JobRunner } from './jobs/job-runner.js';
 
 /** How long an Idempotency-Key's answer is kept for retries (as Stripe does). */
 export const IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
@@ -15,9 +16,69 @@ export async function pruneExpired(db: Kysely<DB>, now = new Date()): Promise<nu
   return Number(sessions.numDeletedRows) + Number(keys.numDeletedRows);
 }
 
-/** Runs pruneExpired now and every hour while the server runs; returns a function that stops it. */
-export function startMaintenance(store: Store, onError: (error: unknown) => void): () => void {
-  const run = () => void pruneExpired(store.db).catch(onError);
+/** How long a finished job's row is kept (for a look at what ran) before housekeeping deletes it. */
+export const DONE_JOB_TTL_MS = 24 * 60 * 60 * 1000;
+// Expired imports read at a time; each one's file then goes in its own transaction (up to 512 chunks of 1 MB).
+const FILES_PER_STEP = 100;
+
+/**
+ * Deletes the uploaded files (import_files chunks) of imports created more than `retentionMs` ago that no
+ * job is reading (not queued or processing), and marks them with file_deleted_at; the import, its reports,
+ * events and counts stay. Returns how many files went.
+ */
+export async function removeExpiredFiles(db: Kysely<DB>, retentionMs: number, now = new Date()): Promise<number> {
+  const cutoff = new Date(now.getTime() - retentionMs).toISOString();
+  let removed = 0;
+  for (;;) {
+    const expired = await db
+      .selectFrom('imports')
+      .select('id')
+      .where('created_at', '<', cutoff)
+      .where('status', 'not in', ['queued', 'processing'])
+      .where('file_deleted_at', 'is', null)
+      .where((eb) =>
+        eb.exists(eb.selectFrom('import_files').select('chunk').whereRef('import_files.import_id', '=', 'imports.id')),
+      )
+      .limit(FILES_PER_STEP)
+      .execute();
+    if (expired.length === 0) return removed;
+    for (const { id } of expired) {
+      await db.transaction().execute(async (trx) => {
+        // Guarded again: an import started since the query keeps its file.
+        const marked = await trx
+          .updateTable('imports')
+          .set({ file_deleted_at: now.toISOString() })
+          .where('id', '=', id)
+          .where('status', 'not in', ['queued', 'processing'])
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) > 0)
+          await trx.deleteFrom('import_files').where('import_id', '=', id).execute();
+      });
+    }
+    removed += expired.length;
+  }
+}
+
+/** Deletes the rows of jobs that ended well more than a day ago (failed ones stay, to be looked into). */
+export async function pruneDoneJobs(db: Kysely<DB>, now = new Date()): Promise<number> {
+  const result = await db
+    .deleteFrom('jobs')
+    .where('status', '=', 'done')
+    .where('finished_at', '<', new Date(now.getTime() - DONE_JOB_TTL_MS).toISOString())
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+/**
+ * Runs pruneExpired now and every hour while the server runs, and queues the housekeeping job (expired
+ * files, finished jobs) as often, once at a time whichever process takes it; returns a function that stops
+ * it.
+ */
+export function startMaintenance(store: Store, jobs: JobRunner, onError: (error: unknown) => void): () => void {
+  const run = () => {
+    void pruneExpired(store.db).catch(onError);
+    void jobs.enqueue('housekeeping', {}, { key: 'housekeeping' }).catch(onError);
+  };
   run();
   const timer = setInterval(run, 60 * 60 * 1000);
   timer.unref();

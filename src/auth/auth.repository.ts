@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { ApiKeyTable, DB, UserTable } from '../db/schema.js';
+import type { ApiKeyTable, DB, SignInLinkTable, SourceSessionTable, UserTable } from '../db/schema.js';
 
 export async function countUsers(db: Kysely<DB>): Promise<number> {
   const row = await db
@@ -82,4 +82,51 @@ export async function revokeApiKey(db: Kysely<DB>, id: string, now: string): Pro
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows);
+}
+
+export async function insertSourceSession(db: Kysely<DB>, session: SourceSessionTable): Promise<void> {
+  await db.insertInto('source_sessions').values(session).execute();
+}
+
+export async function findSourceSession(
+  db: Kysely<DB>,
+  tokenHash: string,
+  now: string,
+): Promise<SourceSessionTable | undefined> {
+  return db
+    .selectFrom('source_sessions')
+    .selectAll()
+    .where('token_hash', '=', tokenHash)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function deleteSourceSession(db: Kysely<DB>, tokenHash: string): Promise<void> {
+  await db.deleteFrom('source_sessions').where('token_hash', '=', tokenHash).execute();
+}
+
+export async function findApiKey(db: Kysely<DB>, id: string): Promise<ApiKeyTable | undefined> {
+  return db.selectFrom('api_keys').selectAll().where('id', '=', id).where('revoked_at', 'is', null).executeTakeFirst();
+}
+
+export async function insertSignInLink(db: Kysely<DB>, link: SignInLinkTable): Promise<void> {
+  await db.insertInto('sign_in_links').values(link).execute();
+}
+
+/** Marks an unused, unexpired link used and returns its source; one UPDATE, so two tabs cannot both use it. */
+export async function consumeSignInLink(db: Kysely<DB>, tokenHash: string, now: string): Promise<string | null> {
+  const result = await db
+    .updateTable('sign_in_links')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return null;
+  const link = await db
+    .selectFrom('sign_in_links')
+    .select('source_id')
+    .where('token_hash', '=', tokenHash)
+    .executeTakeFirst();
+  return link?.source_id ?? null;
 }

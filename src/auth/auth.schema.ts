@@ -7,6 +7,23 @@ export const loginSchema = z.object({
 
 export const sessionSchema = z.object({ token: z.string(), expiresAt: z.string() });
 
+/** A source signs in to the web app with its API key. */
+export const sourceLoginSchema = z.object({ apiKey: z.string().min(1) });
+
+/** A source's session: the token (also set as the browser's session cookie) and the source. */
+export const sourceSessionSchema = sessionSchema.extend({ sourceId: z.string() });
+
+/** A one-time sign-in link for a source (`POST /api/sources/:id/sign-in-links`). */
+export const signInLinkSchema = z.object({ url: z.string(), sourceId: z.string(), expiresAt: z.string() });
+
+/** Who is signed in (`GET /api/auth/session`), for the web app's header and what it shows. */
+export const whoAmISchema = z.object({
+  kind: z.enum(['admin', 'source']),
+  email: z.string().nullable(),
+  sourceId: z.string().nullable(),
+  sourceName: z.string().nullable(),
+});
+
 export const userCreateSchema = z.object({
   email: z.email(),
   password: z.string().min(8, 'must be at least 8 characters'),

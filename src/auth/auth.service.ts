@@ -7,14 +7,20 @@ import { AppError, isAppError } from '../errors.js';
 import type { ApiKeyCreate, ApiKeyView, UserView } from './auth.schema.js';
 import {
   countUsers,
+  consumeSignInLink,
   deleteSession,
+  deleteSourceSession,
   deleteUser,
+  findApiKey,
   findApiKeyByHash,
   findSession,
+  findSourceSession,
   findUser,
   findUserByEmail,
   insertApiKey,
   insertSession,
+  insertSignInLink,
+  insertSourceSession,
   insertUser,
   listApiKeys,
   listUsers,
@@ -26,14 +32,18 @@ import type { AuthThrottle } from './throttle.js';
 /** Who is calling: an admin (by session or admin key) or one source (by its key). */
 export type Principal =
   | { kind: 'admin'; userId: string | null; keyId: string | null }
-  | { kind: 'source'; sourceId: string; keyId: string };
+  | { kind: 'source'; sourceId: string; keyId: string | null };
 
 /** The CLI's user: the operator of this machine, who sees what an admin sees. */
 export const OPERATOR: Principal = Object.freeze({ kind: 'admin', userId: null, keyId: null });
 
 const SESSION_DAYS = 7;
+// A sign-in link is for handing over now (a chat message, an e-mail), not for keeping.
+const SIGN_IN_LINK_HOURS = 24;
 const API_KEY_PREFIX = 'lp_';
 const SESSION_PREFIX = 'lps_';
+const SOURCE_SESSION_PREFIX = 'lpw_';
+const SIGN_IN_LINK_PREFIX = 'lpl_';
 
 function userView(user: UserTable): UserView {
   return { id: user.id, email: user.email, role: user.role, createdAt: user.created_at };
@@ -133,7 +143,98 @@ export async function signIn(
 
 /** Ends the session of a session token (an API key is not a session: nothing happens). */
 export async function logout(db: Kysely<DB>, token: string): Promise<void> {
-  await deleteSession(db, hashSecret(token));
+  if (token.startsWith(SOURCE_SESSION_PREFIX)) await deleteSourceSession(db, hashSecret(token));
+  else await deleteSession(db, hashSecret(token));
+}
+
+async function openSourceSession(
+  db: Kysely<DB>,
+  sourceId: string,
+  keyId: string | null,
+): Promise<{ token: string; expiresAt: string; sourceId: string }> {
+  const token = newSecret(SOURCE_SESSION_PREFIX);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + SESSION_DAYS * 86_400_000).toISOString();
+  await insertSourceSession(db, {
+    token_hash: hashSecret(token),
+    source_id: sourceId,
+    key_id: keyId,
+    created_at: now.toISOString(),
+    expires_at: expiresAt,
+  });
+  return { token, expiresAt, sourceId };
+}
+
+/**
+ * A source signs in to the web app with its API key: a browser session for that source, which ends when
+ * the key is revoked. Throttled and counted like a password sign-in.
+ */
+export async function signInSource(
+  db: Kysely<DB>,
+  throttle: AuthThrottle,
+  address: string,
+  apiKey: string,
+): Promise<{ token: string; expiresAt: string; sourceId: string }> {
+  await throttle.assertAllowed(address);
+  const key = apiKey.startsWith(API_KEY_PREFIX) ? await findApiKeyByHash(db, hashSecret(apiKey.trim())) : undefined;
+  if (key?.kind === 'admin')
+    throw new AppError('unauthorized', 'this is an admin API key: admins sign in with their email and password');
+  if (key?.kind !== 'source' || !key.source_id) {
+    await throttle.recordFailure(address);
+    throw new AppError('unauthorized', 'the API key is not valid');
+  }
+  return openSourceSession(db, key.source_id, key.id);
+}
+
+/** Makes a one-time sign-in link's secret for a source; the caller builds the URL. Valid for a day. */
+export async function createSignInLink(
+  db: Kysely<DB>,
+  sourceId: string,
+): Promise<{ token: string; sourceId: string; expiresAt: string }> {
+  const source = await db.selectFrom('sources').select('id').where('id', '=', sourceId).executeTakeFirst();
+  if (!source) throw new AppError('source_not_found', `unknown source "${sourceId}"`, { sourceId });
+  const token = newSecret(SIGN_IN_LINK_PREFIX);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + SIGN_IN_LINK_HOURS * 3_600_000).toISOString();
+  await insertSignInLink(db, {
+    token_hash: hashSecret(token),
+    source_id: sourceId,
+    created_at: now.toISOString(),
+    expires_at: expiresAt,
+    used_at: null,
+  });
+  return { token, sourceId, expiresAt };
+}
+
+/** Exchanges a sign-in link (once) for a browser session of its source. */
+export async function useSignInLink(
+  db: Kysely<DB>,
+  throttle: AuthThrottle,
+  address: string,
+  token: string,
+): Promise<{ token: string; expiresAt: string; sourceId: string }> {
+  await throttle.assertAllowed(address);
+  const sourceId = token.startsWith(SIGN_IN_LINK_PREFIX)
+    ? await consumeSignInLink(db, hashSecret(token), new Date().toISOString())
+    : null;
+  if (!sourceId) {
+    await throttle.recordFailure(address);
+    throw new AppError('unauthorized', 'this sign-in link is not valid: it was used already, has expired, or is wrong');
+  }
+  return openSourceSession(db, sourceId, null);
+}
+
+/** Who the caller is, as the web app shows it in its header. */
+export async function describePrincipal(
+  db: Kysely<DB>,
+  principal: Principal,
+): Promise<{ kind: 'admin' | 'source'; email: string | null; sourceId: string | null; sourceName: string | null }> {
+  if (principal.kind === 'admin') {
+    const user = principal.userId ? await findUser(db, principal.userId) : undefined;
+    return { kind: 'admin', email: user?.email ?? null, sourceId: null, sourceName: null };
+  }
+  const source = await db.selectFrom('sources').select('name').where('id', '=', principal.sourceId).executeTakeFirst();
+  return { kind: 'source', email: null, sourceId: principal.sourceId, sourceName: source?.name ?? null };
 }
 
 /** Creates an API key (admin, or for one source) and returns it with its secret, shown this once. */
@@ -180,6 +281,11 @@ export async function authenticate(db: Kysely<DB>, token: string): Promise<Princ
     const key = await findApiKeyByHash(db, hash);
     if (key?.kind === 'admin') return { kind: 'admin', userId: null, keyId: key.id };
     if (key?.kind === 'source' && key.source_id) return { kind: 'source', sourceId: key.source_id, keyId: key.id };
+  } else if (token.startsWith(SOURCE_SESSION_PREFIX)) {
+    const session = await findSourceSession(db, hash, new Date().toISOString());
+    // A session made with a key lasts no longer than the key.
+    if (session && (!session.key_id || (await findApiKey(db, session.key_id))))
+      return { kind: 'source', sourceId: session.source_id, keyId: session.key_id };
   }
   throw new AppError('unauthorized', 'the API key or session is not valid');
 }

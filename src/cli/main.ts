@@ -9,8 +9,12 @@ import { migrate, openStore, type Store } from '../db/database.js';
 import { describeJsonError } from '../core/json-errors.js';
 import { AppError, isAppError } from '../errors.js';
 import { applyFlow, listFlowSummaries } from '../flows/flow.service.js';
-import { failedRecordsOf, getImportView, listImportViews } from '../imports/import-query.service.js';
-import { ImportInterrupted, runImport } from '../imports/import.service.js';
+import { failedRecordsOf, getImportView, importView, listImportViews } from '../imports/import-query.service.js';
+import { cancelImport } from '../imports/import-job.service.js';
+import { executeRevert, requestRevert } from '../imports/revert.service.js';
+import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { ImportInterrupted, resumeImport, runImport } from '../imports/import.service.js';
+import { rowReport } from '../imports/row-report.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
 import { planMapping } from '../imports/column-mapping.js';
@@ -183,13 +187,14 @@ export function buildProgram(): Command {
 
   program
     .command('serve')
-    .description('run the HTTP server on HOST:PORT (default 127.0.0.1:3000)')
-    .action(async () => {
+    .description('run the HTTP server on HOST:PORT (default 127.0.0.1:3000) and the background jobs')
+    .option('--no-worker', 'serve HTTP only; `leadport worker` processes run the jobs')
+    .action(async (options: { worker: boolean }) => {
       const config = loadConfig();
       const store = await openStore(config);
       // Fastify and its plugins are loaded only to serve, so the other commands start quickly.
       const { startServer } = await import('../http/server.js');
-      const server = await startServer(config, store);
+      const server = await startServer(config, store, { worker: options.worker });
       // On a stop signal: in-flight requests finish (within a timeout), then the store closes. Installed
       // before the line below, which a supervisor may answer with a signal at once.
       server.stopOnSignals(() => store.close());
@@ -197,6 +202,17 @@ export function buildProgram(): Command {
       process.stdout.write(
         shown`Leadport is listening on ${server.url} (store: ${store.dialect}); API docs at ${server.url}/docs\n`,
       );
+    });
+
+  program
+    .command('worker')
+    .description('run background jobs only (imports, validations, reverts, webhooks) until stopped')
+    .option('--concurrency <n>', 'jobs at once', (value) => Number.parseInt(value, 10))
+    .action(async (options: { concurrency?: number }) => {
+      const config = loadConfig();
+      const store = await openStore(config);
+      const { runWorker } = await import('../jobs/worker.js');
+      await runWorker(config, store, { concurrency: options.concurrency ?? config.workerConcurrency });
     });
 
   program
@@ -437,6 +453,71 @@ export function buildProgram(): Command {
       }),
     );
   imports
+    .command('resume <importId>')
+    .description('go on with an import a stopped or killed process left unfinished, from its last committed batch')
+    .option('--json', 'print the summary as JSON')
+    .action((importId: string, options: { json?: boolean }) =>
+      withStore(async (store, config) => {
+        const progress = options.json ? undefined : progressReporter();
+        const stop = stopRequests();
+        try {
+          const summary = await resumeImport(store, forLocalFiles(config), importId, {
+            signal: stop.signal,
+            ...(progress ? { onProgress: progress.update } : {}),
+          });
+          progress?.stop();
+          if (options.json) printJson(summary);
+          else printImportSummary(summary, false);
+        } catch (error) {
+          if (!(error instanceof ImportInterrupted)) throw error;
+          progress?.stop();
+          process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
+          process.exitCode = stop.exitCode();
+        } finally {
+          progress?.stop();
+          stop.dispose();
+        }
+      }),
+    );
+  imports
+    .command('cancel <importId>')
+    .description('cancel an import: at once if it has not started, else after its current batch')
+    .option('--json', 'print JSON')
+    .action((importId: string, options: { json?: boolean }) =>
+      withStore(async (store) => {
+        const view = importView(await cancelImport(store.db, OPERATOR, importId));
+        if (options.json) printJson(view);
+        else
+          process.stdout.write(
+            shown`import ${view.id}: ${view.status}${view.status === 'processing' ? ' (stops after its current batch)' : ''}\n`,
+          );
+      }),
+    );
+  imports
+    .command('revert <importId>')
+    .description('remove the leads an import created and restore those it updated (leads changed since are kept)')
+    .option('--json', 'print the revert result as JSON')
+    .action((importId: string, options: { json?: boolean }) =>
+      withStore(async (store, config) => {
+        const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
+        const { row, started } = await requestRevert(store.db, jobs, OPERATOR, importId);
+        if (started) {
+          const job = await jobs.enqueue('revert', { importId: row.id }, { key: `revert:${row.id}` });
+          await jobs.runNow(job, {
+            revert: async (_payload, context) => executeRevert(store, row.id, { signal: context.signal }),
+          });
+        }
+        const view = await getImportView(store.db, OPERATOR, importId);
+        if (options.json) printJson(view);
+        else {
+          const revert = view.revert;
+          process.stdout.write(
+            shown`import ${view.id}: ${view.status}; ${revert?.removed ?? 0} leads removed, ${revert?.restored ?? 0} restored, ${revert?.conflicts.length ?? 0} left as they were (changed since)\n`,
+          );
+        }
+      }),
+    );
+  imports
     .command('failed <importId>')
     .description('write the failed rows as CSV (original columns plus row, error and duplicate_of)')
     .option('-o, --output <file>', 'write to a file instead of stdout')
@@ -449,6 +530,41 @@ export function buildProgram(): Command {
         const out = options.output ? fs.createWriteStream(options.output) : process.stdout;
         await records.write(out);
         if (options.output) await finished(out.end());
+      }),
+    );
+
+  imports
+    .command('rows <importId>')
+    .description('show the row report: each failing row with its values and reason (fixed rows with their fixes)')
+    .addOption(
+      new Option('--outcome <outcome>', 'only failures (rejected, duplicates) or errors').choices(['failure', 'error']),
+    )
+    .option('--reason <text>', 'only the rows with exactly this reason')
+    .option('--json', 'print JSON (the shape of GET /api/imports/:id/rows, every row on one page)')
+    .action((importId: string, options: { outcome?: 'failure' | 'error'; reason?: string; json?: boolean }) =>
+      withStore(async (store) => {
+        const filter = { outcome: options.outcome, reason: options.reason, limit: 1000 };
+        const first = await rowReport(store.db, OPERATOR, importId, { ...filter, after: 0 });
+        const rows = [...first.rows];
+        for (let next = first.next; next !== null; ) {
+          const page = await rowReport(store.db, OPERATOR, importId, { ...filter, after: next });
+          rows.push(...page.rows);
+          next = page.next;
+        }
+        if (options.json) {
+          printJson({ ...first, rows, next: null });
+          return;
+        }
+        for (const row of rows) {
+          const values = Object.entries(row.values)
+            .filter(([, value]) => value !== '')
+            .map(([header, value]) => `${header}: ${value}`)
+            .join(', ');
+          process.stdout.write(
+            shown`row ${row.row}: ${values} — ${row.reason ?? row.action}${row.fixed ? ' (fixed)' : ''}\n`,
+          );
+        }
+        if (rows.length === 0) process.stdout.write('no failing rows\n');
       }),
     );
 

@@ -27,6 +27,7 @@ import * as submittedFields from './migrations/0005-submitted-fields.js';
 import * as duplicateOf from './migrations/0006-duplicate-of.js';
 import * as notifications from './migrations/0007-notifications.js';
 import * as importJobs from './migrations/0008-import-jobs.js';
+import * as webSessions from './migrations/0009-web-sessions.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -78,6 +79,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006-duplicate-of': duplicateOf,
   '0007-notifications': notifications,
   '0008-import-jobs': importJobs,
+  '0009-web-sessions': webSessions,
 };
 
 const migrationProvider: MigrationProvider = {

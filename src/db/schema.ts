@@ -228,6 +228,24 @@ export interface SessionTable {
   expires_at: string;
 }
 
+/** A source's browser session, made with one of its API keys (key_id) or a sign-in link (key_id null). */
+export interface SourceSessionTable {
+  token_hash: string;
+  source_id: string;
+  key_id: string | null;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A one-time sign-in link an admin made for a source. */
+export interface SignInLinkTable {
+  token_hash: string;
+  source_id: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
 /** API keys are stored as SHA-256 hashes (they are long random strings); the key is shown once. */
 export interface ApiKeyTable {
   id: string;
@@ -277,6 +295,8 @@ export interface DB {
   templates: TemplateTable;
   users: UserTable;
   sessions: SessionTable;
+  source_sessions: SourceSessionTable;
+  sign_in_links: SignInLinkTable;
   api_keys: ApiKeyTable;
   idempotency_keys: IdempotencyKeyTable;
   notifications: NotificationTable;

@@ -9,6 +9,27 @@ export async function findFlowSpec(db: Kysely<DB>, flowId: string): Promise<Flow
   return row ? (JSON.parse(row.spec) as FlowSpec) : undefined;
 }
 
+/** A flow's webhook secret (null while it has none), or undefined when there is no such flow. */
+export async function findWebhookSecret(db: Kysely<DB>, flowId: string): Promise<string | null | undefined> {
+  const row = await db.selectFrom('flows').select('webhook_secret').where('id', '=', flowId).executeTakeFirst();
+  return row?.webhook_secret;
+}
+
+/**
+ * Sets a flow's webhook secret. With `onlyIfMissing` a secret already there is kept, in the same UPDATE,
+ * so two callers making one at once end up with the same.
+ */
+export async function saveWebhookSecret(
+  db: Kysely<DB>,
+  flowId: string,
+  secret: string,
+  options: { onlyIfMissing: boolean },
+): Promise<void> {
+  let update = db.updateTable('flows').set({ webhook_secret: secret }).where('id', '=', flowId);
+  if (options.onlyIfMissing) update = update.where('webhook_secret', 'is', null);
+  await update.execute();
+}
+
 /** Lists flows with their field counts and attached sources. */
 export async function listFlows(db: Kysely<DB>): Promise<FlowSummary[]> {
   const rows = await db.selectFrom('flows').select(['id', 'name', 'spec', 'updated_at']).orderBy('id').execute();

@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { findFlowSpec, listFlows, saveFlow } from './flow.repository.js';
+import { newWebhookSecret } from '../webhooks/webhook-signature.js';
+import { findFlowSpec, findWebhookSecret, listFlows, saveFlow, saveWebhookSecret } from './flow.repository.js';
 import { parseFlowDefinition, type FlowDefinitionBody, type FlowSummary } from './flow.schema.js';
 
 export interface ApplyResult {
@@ -17,11 +18,23 @@ export async function applyFlow(db: Kysely<DB>, definition: unknown, origin?: st
   const spec = parseFlowDefinition(definition, origin);
   return db.transaction().execute(async (trx) => {
     const existing = await findFlowSpec(trx, spec.id);
-    if (existing && JSON.stringify(existing) === JSON.stringify(spec))
-      return { id: spec.id, result: 'unchanged' as const, flow: spec };
-    await saveFlow(trx, spec, new Date().toISOString(), existing !== undefined);
-    return { id: spec.id, result: existing ? ('updated' as const) : ('created' as const), flow: spec };
+    const unchanged = existing !== undefined && JSON.stringify(existing) === JSON.stringify(spec);
+    if (!unchanged) await saveFlow(trx, spec, new Date().toISOString(), existing !== undefined);
+    // Also for an unchanged flow: one stored with a webhook before secrets existed gets its secret now.
+    if (spec.webhook) await ensureWebhookSecret(trx, spec.id);
+    const result = unchanged ? 'unchanged' : existing ? 'updated' : 'created';
+    return { id: spec.id, result, flow: spec };
   });
+}
+
+/** The flow's webhook secret, made (and kept) the first time it is needed. */
+export async function ensureWebhookSecret(db: Kysely<DB>, flowId: string): Promise<string> {
+  const current = await findWebhookSecret(db, flowId);
+  if (current === undefined) throw new AppError('flow_not_found', `unknown flow "${flowId}"`, { flowId });
+  if (current) return current;
+  await saveWebhookSecret(db, flowId, newWebhookSecret(), { onlyIfMissing: true });
+  // Read back: a concurrent caller's secret may have won.
+  return (await findWebhookSecret(db, flowId)) ?? '';
 }
 
 /** Creates or updates flow `flowId` from a definition sent for it (`PUT /api/flows/:id`), whose id, if any, must be that one. */

@@ -22,6 +22,8 @@ import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FlowCache } from '../flows/flow-cache.js';
+import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import type { JobRunner } from '../jobs/job-runner.js';
 import { SubmissionQueue } from '../leads/submission-queue.js';
 import { Metrics } from '../metrics.js';
 import { authenticateRequest, principalKey, type Access } from './auth-context.js';
@@ -29,15 +31,21 @@ import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandle
 import { rejectNulCharacters } from './input-guards.js';
 import { adminRoutes } from './routes/admin.routes.js';
 import { dataRoutes } from './routes/data.routes.js';
+import { importJobRoutes } from './routes/import-job.routes.js';
+import { importUploadRoutes } from './routes/import-upload.routes.js';
+import { importRevertRoutes } from './routes/import-revert.routes.js';
 import { notificationRoutes } from './routes/notification.routes.js';
 import { operabilityRoutes } from './routes/operability.routes.js';
 import { submitRoutes } from './routes/submit.routes.js';
+import { webhookRoutes } from './routes/webhook.routes.js';
 
 export interface AppDeps {
   readonly config: Config;
   readonly store: Store;
   /** The app's Prometheus metrics; a new set when omitted (pass one to share it with jobs in this process). */
   readonly metrics?: Metrics;
+  /** The job queue; the embedded one on the app's store when omitted. */
+  readonly jobs?: JobRunner;
 }
 
 const BODY_LIMIT = 1024 * 1024;
@@ -178,10 +186,8 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     await store.db.selectFrom('flows').select('id').limit(1).execute();
     return { status: 'ok', store: store.dialect };
   });
-  app.get('/', { schema: { hide: true }, config: { access: 'public' } }, async (_request, reply) => {
-    reply.type('text/html; charset=utf-8');
-    return '<!doctype html><title>Leadport</title><h1>Leadport</h1><p>The web UI is on its way. The API is documented at <a href="/docs">/docs</a>; <a href="/health">/health</a> answers.</p>';
-  });
+  // The web app at / (dist/web), with index.html for its client-side routes.
+  await app.register((await import('./routes/web.routes.js')).webRoutes());
 
   const routeDeps = {
     config,
@@ -190,13 +196,19 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     submissions: new SubmissionQueue(store),
     throttle,
     metrics,
+    jobs: deps.jobs ?? new EmbeddedJobRunner(store.db, config.jobLeaseMs),
     publicUrl: () => config.publicUrl ?? listenUrl(app, config),
   };
   await app.register(submitRoutes(routeDeps));
   await app.register(adminRoutes(routeDeps));
   await app.register(dataRoutes(routeDeps));
+  await app.register(importJobRoutes(routeDeps));
+  await app.register(importUploadRoutes(routeDeps));
+  await app.register(importRevertRoutes(routeDeps));
   await app.register(operabilityRoutes(routeDeps));
   await app.register(notificationRoutes(routeDeps));
+  await app.register((await import('./routes/import-rows.routes.js')).importRowRoutes(routeDeps));
+  await app.register(webhookRoutes(routeDeps));
   return app;
 }
 

@@ -2,7 +2,10 @@ import closeWithGrace from 'close-with-grace';
 import { ensureFirstAdmin } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
+import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { jobHandlers } from '../jobs/job-handlers.js';
 import { startMaintenance } from '../maintenance.js';
+import { Metrics } from '../metrics.js';
 import { createApp, listenUrl } from './app.js';
 
 /**
@@ -24,15 +27,35 @@ export interface RunningServer {
   stopOnSignals(after: () => Promise<void>): void;
 }
 
-/** Creates the first admin if configured, starts the HTTP server on HOST:PORT, and returns its public URL. */
-export async function startServer(config: Config, store: Store): Promise<RunningServer> {
+export interface ServeOptions {
+  /** Run background jobs in this process too (the embedded default); false for `serve --no-worker`. */
+  readonly worker?: boolean;
+}
+
+/**
+ * Creates the first admin if configured, starts the HTTP server on HOST:PORT and, unless told not to, the
+ * job worker (which takes up imports a killed process left behind), and returns its public URL.
+ */
+export async function startServer(config: Config, store: Store, options: ServeOptions = {}): Promise<RunningServer> {
   const admin = await ensureFirstAdmin(store.db, config);
-  const app = await createApp({ config, store });
+  const metrics = new Metrics();
+  let log = (message: string): void => {
+    process.stderr.write(`leadport: ${message}\n`);
+  };
+  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs, (message) => log(message));
+  const app = await createApp({ config, store, jobs, metrics });
+  log = (message) => {
+    app.log.warn(message);
+  };
   await app.listen({ host: config.host, port: config.port });
-  const stopMaintenance = startMaintenance(store, (error) => app.log.error({ err: error }, 'maintenance failed'));
-  // No new connections; requests in flight finish.
+  if (options.worker !== false)
+    jobs.work(jobHandlers({ config, store, jobs, metrics, log }), { concurrency: config.workerConcurrency });
+  const stopMaintenance = startMaintenance(store, jobs, (error) => app.log.error({ err: error }, 'maintenance failed'));
+  // Jobs first: each running import commits its current batch and is given back to the queue; then no new
+  // connections, and requests in flight finish.
   const stop = async () => {
     stopMaintenance();
+    await jobs.stop();
     await app.close();
   };
   // Shutdown problems are reported even with LOG_LEVEL=silent, as Node reports an uncaught error.

@@ -21,6 +21,8 @@ export interface MappingPlan {
   readonly template: TemplateUse | null;
   /** Why the mapping cannot be imported as it is (a field mapped twice, a required field unmapped). */
   readonly problems: string[];
+  /** The flow's required fields that no column maps to (also named in `problems`). */
+  readonly missingRequired: string[];
   /** Custom fields the user asked for (`Column=+name`) that the flow does not have yet: added before the import runs. */
   readonly newFields: FieldSpec[];
   /** The flow with those new fields: the one to import with. */
@@ -125,7 +127,14 @@ export async function planMapping(
     column.field || index >= ours || Object.hasOwn(overrides, column.header) ? column : offerCustomField(column, known),
   );
   const planned: FlowSpec = newFields.length > 0 ? { ...flow, fields: [...flow.fields, ...newFields] } : flow;
-  return { columns, template, problems: mappingProblems(columns, planned, file), newFields, flow: planned };
+  return {
+    columns,
+    template,
+    problems: mappingProblems(columns, planned, file),
+    missingRequired: missingRequired(columns, planned),
+    newFields,
+    flow: planned,
+  };
 }
 
 /**
@@ -204,7 +213,7 @@ function mappingProblems(columns: readonly ColumnMapping[], flow: FlowSpec, file
       problems.push(`columns "${previous}" and "${column.header}" are both mapped to ${column.field}`);
     else seen.set(column.field, column.header);
   }
-  const missing = flow.fields.filter((field) => field.required && !seen.has(field.name)).map((field) => field.name);
+  const missing = missingRequired(columns, flow);
   if (missing.length > 0) {
     const plural = missing.length > 1;
     // The data may be on another sheet of the workbook: say which there are.
@@ -215,6 +224,11 @@ function mappingProblems(columns: readonly ColumnMapping[], flow: FlowSpec, file
     );
   }
   return problems;
+}
+
+function missingRequired(columns: readonly ColumnMapping[], flow: FlowSpec): string[] {
+  const mapped = new Set(columns.map((column) => column.field));
+  return flow.fields.filter((field) => field.required && !mapped.has(field.name)).map((field) => field.name);
 }
 
 /** Throws validation_failed, naming the file, when a mapping has problems. */

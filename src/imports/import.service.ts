@@ -1,39 +1,24 @@
+import path from 'node:path';
 import type { Config } from '../config.js';
 import { inferDayFirst } from '../core/column-hints.js';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { newId } from '../core/ids.js';
-import type { ColumnMapping } from '../core/mapping.js';
 import type { FieldHints } from '../core/pipeline.js';
-import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import type { Store } from '../db/database.js';
-import { isTransientStorageError } from '../db/transient.js';
-import { AppError, isAppError } from '../errors.js';
-import { addCustomFields, requireFlow, requireSource } from '../flows/flow.service.js';
+import { AppError } from '../errors.js';
+import { requireFlow, requireSource } from '../flows/flow.service.js';
 import type { ReadOverrides } from '../ingest/open-file.js';
 import type { TabularFile } from '../ingest/tabular.js';
-import { DryRunLedger } from '../leads/dry-run-ledger.js';
-import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
+import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import type { JobHandlers } from '../jobs/job-runner.js';
+import { dispatchPendingDeliveries } from '../webhooks/webhook.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
-import { openForFlow } from './sheet-choice.js';
-import {
-  compileInputFlow,
-  evaluateBatches,
-  evaluateInWorker,
-  workerAvailable,
-  type EvaluationInput,
-  type SubmissionBatch,
-} from './submission-batches.js';
+import { executeImport, executeValidation, type ImportProgress, type RunHooks } from './import-run.js';
 import { finalState, type ImportState } from './import-state.js';
-import {
-  findImport,
-  finishImport,
-  insertImport,
-  newImportRow,
-  saveProgress,
-  undoImportWrites,
-  type ImportCounts,
-  type ImportRow,
-} from './import.repository.js';
+import { findImport, insertImport, newImportRow, type ValidationState } from './import.repository.js';
+import { openForFlow } from './sheet-choice.js';
+
+export type { ImportProgress } from './import-run.js';
 
 export interface ImportRequest {
   readonly file: string;
@@ -54,11 +39,8 @@ export interface ImportRequest {
    * runImport throws ImportInterrupted. The abort reason (a string: "SIGTERM") names the cause.
    */
   readonly signal?: AbortSignal;
-  /**
-   * Told each committed batch's rows (the server's Prometheus counters, src/metrics.ts); imports run where
-   * nothing is scraped (the CLI) pass none. Dry runs commit nothing and report nothing.
-   */
-  readonly metrics?: { importedRows(batch: ImportedRows): void };
+  /** Told each committed batch's rows (the server's Prometheus counters); dry runs commit nothing. */
+  readonly metrics?: RunHooks['metrics'];
 }
 
 /** One committed batch's rows by outcome. */
@@ -66,10 +48,6 @@ export interface ImportedRows {
   readonly created: number;
   readonly updated: number;
   readonly failed: number;
-}
-
-export interface ImportProgress extends ImportCounts {
-  readonly fractionRead: number;
 }
 
 /** The CLI/API import summary (a public contract, README). */
@@ -84,12 +62,6 @@ export interface ImportSummary {
   durationMs: number;
 }
 
-const WORKER_MIN_BYTES = 6 * 1024 * 1024;
-
-// Waits before each retry of a batch that met a transient storage error (a lost PostgreSQL connection,
-// SQLITE_BUSY): about 8 s in all for the database to come back before the import gives up.
-const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
-
 /** Thrown by runImport when its signal stopped it; the message says where and what was kept. */
 export class ImportInterrupted extends Error {
   constructor(message: string) {
@@ -99,13 +71,13 @@ export class ImportInterrupted extends Error {
 }
 
 /**
- * Imports a lead file: every row runs through the same pipeline as a real-time submission, in batches of
- * `config.batchSize` rows, each batch one transaction that also records the import's progress. A file that
- * turns out to be unreadable part-way is undone (created leads removed, updated leads restored) and the
- * import marked failed, so nothing stored before is changed by it. A batch that meets a transient storage
- * error is tried again a few times; if the database stays away the import is undone and marked failed
- * once it answers, and a one-line storage_unavailable error is thrown. Aborting `request.signal` stops
- * after the batch in progress (see ImportRequest.signal).
+ * Imports a local lead file through the job machinery, in this process: the import is recorded (queued,
+ * reading the file in place), an import job is enqueued and run here at once. Every row runs through the
+ * same pipeline as a real-time submission, in batches of `config.batchSize` rows, each one transaction with
+ * the import's progress, so if this process dies the job is taken up again (by `leadport serve`, or
+ * `leadport imports resume <id>`) from the last committed batch. A dry run records the import as a draft
+ * and runs the validation job instead: nothing stored, every failing row in its report. Problems with the
+ * file as a whole (unreadable, required fields unmapped) are thrown before anything is recorded.
  */
 export async function runImport(store: Store, config: Config, request: ImportRequest): Promise<ImportSummary> {
   const startedAt = Date.now();
@@ -121,192 +93,112 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     stored,
   );
   const dryRun = request.dryRun === true;
-  let mapping: ColumnMapping[];
-  // The flow as this import sees it: with the custom fields its mapping creates ("Column=+name").
-  let flow: FlowSpec;
+  const importId = newId();
   try {
     const plan = await planMapping(store.db, file, stored, { overrides: request.mapping, template: request.template });
     assertImportable(plan, file.fileName);
-    mapping = plan.columns;
-    flow = plan.flow;
-    if (!dryRun && plan.newFields.length > 0) await addCustomFields(store.db, stored.id, plan.newFields);
-  } catch (error) {
-    file.close();
-    throw error;
-  }
-  const importId = newId();
-  if (!dryRun) {
     const now = new Date().toISOString();
     await insertImport(
       store.db,
       newImportRow({
         id: importId,
-        flow_id: flow.id,
+        flow_id: stored.id,
         source_id: request.sourceId,
         file_name: file.fileName,
+        file_path: path.resolve(request.file),
         file_size: file.sizeBytes,
         format: file.settings.format,
-        options: JSON.stringify(file.settings),
+        options: JSON.stringify(
+          request.read?.encoding ? { ...file.settings, chosen: { encoding: request.read.encoding } } : file.settings,
+        ),
         columns: JSON.stringify(file.headers),
-        mapping: JSON.stringify(mapping.map((column) => column.field)),
-        status: 'processing',
+        mapping: JSON.stringify(plan.columns.map((column) => column.field)),
+        mapping_choices: request.mapping ? JSON.stringify(request.mapping) : null,
+        template_id: plan.template?.id ?? null,
+        status: dryRun ? 'uploaded' : 'queued',
         started_by: request.startedBy ?? null,
         created_at: now,
-        started_at: now,
       }),
     );
-  }
-  const hints = columnHints(file, flow, mapping);
-  let counts: ImportCounts = { total: 0, created: 0, updated: 0, failed: 0, duplicates: 0, committed_rows: 0 };
-  const dryRunLedger = dryRun ? await DryRunLedger.open() : null;
-  const input: EvaluationInput = {
-    file: request.file,
-    displayName: file.fileName,
-    maxBytes: config.maxUploadBytes,
-    settings: file.settings,
-    headers: file.headers,
-    targets: mapping.map((column) => column.field),
-    flow,
-    hints,
-    sourceId: request.sourceId,
-    batchSize: config.batchSize,
-    encodingChosen: request.read?.encoding !== undefined,
-    now: startedAt,
-  };
-  // Compiled once on this thread (and once more in the worker, which has its own heap).
-  const context: BatchContext = {
-    flow: compileInputFlow(input),
-    sourceId: request.sourceId,
-    importId: dryRun ? null : importId,
-  };
-  // A worker thread takes ~0.5 s to start and saves ~20%: worth it from files of several MB. It needs the
-  // compiled worker script, which the TypeScript test runner does not have.
-  const useWorker =
-    config.importWorker === 'on' || (config.importWorker === 'auto' && file.sizeBytes >= WORKER_MIN_BYTES);
-  let sha256: () => string | null = () => file.sha256();
-  let batches: AsyncGenerator<SubmissionBatch>;
-  if (useWorker && workerAvailable()) {
+  } finally {
     file.close();
-    const evaluation = evaluateInWorker(input);
-    batches = evaluation.batches;
-    sha256 = evaluation.sha256;
-  } else {
-    batches = evaluateBatches(file, input, context.flow);
   }
 
-  let interrupted = false;
-  try {
-    for await (const { submissions, lastRow, fractionRead } of batches) {
-      // Batches can follow each other in microtasks only (SQLite answers synchronously, the worker runs
-      // ahead), which starves the event loop: signals, timers, and in `serve` every request, would wait
-      // for the whole file. One turn of the loop per batch lets them in.
-      await nextTurn();
-      // Checked before each batch, so a stop request waits for at most the batch being written.
-      if (request.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      if (dryRunLedger) {
-        const plan = await planBatch(store.db, null, context, submissions, dryRunLedger);
-        counts = tallied(counts, plan.results, lastRow);
-      } else {
-        const before = counts;
-        counts = await commitBatch(store, importId, context, submissions, lastRow, counts);
-        request.metrics?.importedRows(batchRows(before, counts));
-      }
-      request.onProgress?.({ ...counts, fractionRead });
-    }
-  } catch (error) {
-    throw await failImport(store, dryRun ? null : importId, error, startedAt);
-  } finally {
-    await dryRunLedger?.close();
-  }
-  if (interrupted)
-    throw await interruptImport(store, dryRun ? null : importId, String(request.signal?.reason), counts, startedAt);
-  const status = finalState(counts.failed);
-  const durationMs = Date.now() - startedAt;
-  if (!dryRun) {
-    await finishImport(store.db, importId, status, {
-      sha256: sha256(),
-      finishedAt: new Date().toISOString(),
-      durationMs,
-    });
-  }
-  const { total, created, updated, failed, duplicates } = counts;
-  return { importId, status, total, created, updated, failed, duplicates, durationMs };
+  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
+  const hooks = (signal: AbortSignal): RunHooks => ({
+    signal,
+    cancel: request.signal,
+    onProgress: request.onProgress,
+    metrics: request.metrics,
+  });
+  const handlers: JobHandlers = dryRun
+    ? { validate: async (_payload, context) => executeValidation(store, config, importId, hooks(context.signal)) }
+    : { import: async (_payload, context) => executeImport(store, config, importId, hooks(context.signal)) };
+  const jobId = await jobs.enqueue(dryRun ? 'validate' : 'import', { importId }, { key: `import:${importId}` });
+  await jobs.runNow(jobId, handlers);
+  // The flow's webhook POST is a job of its own: a running `leadport serve` or worker delivers it.
+  if (!dryRun) await dispatchPendingDeliveries({ store, jobs });
+  return summaryOf(store, importId, startedAt, dryRun);
 }
 
 /**
- * Stores one batch with its progress row in one transaction, trying again after a transient storage error.
- * A connection lost during COMMIT leaves unknown whether the batch committed: the progress row tells, so
- * a committed batch is never stored twice.
+ * Resumes an import a killed process left queued or processing, in this process (`leadport imports
+ * resume`): waits for its lease to run out if another process still holds it, then goes on from its last
+ * committed batch. An import that already ended is only summarised.
  */
-async function commitBatch(
+export async function resumeImport(
   store: Store,
+  config: Config,
   importId: string,
-  context: BatchContext,
-  submissions: SubmissionBatch['submissions'],
-  lastRow: number,
-  counts: ImportCounts,
-): Promise<ImportCounts> {
-  return retrying(async (attempt) => {
-    const saved = attempt > 0 ? await findImport(store.db, importId) : undefined;
-    if (saved && saved.committed_rows >= lastRow) return countsOf(saved);
-    // The counts are saved in the batch's transaction but kept only once it committed: a retried
-    // transaction (a lost duplicate-key race) must not count its rows twice.
-    const plan = await storeBatch(store, context, submissions, (trx, planned) =>
-      saveProgress(trx, importId, tallied(counts, planned.results, lastRow)),
-    );
-    return tallied(counts, plan.results, lastRow);
-  });
-}
-
-/** Runs an operation, again after each transient storage error, waiting RETRY_DELAYS_MS between tries. */
-async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await operation(attempt);
-    } catch (error) {
-      const wait = RETRY_DELAYS_MS[attempt];
-      if (wait === undefined || !isTransientStorageError(error)) throw error;
-      await delay(wait);
-    }
+  hooks: Pick<ImportRequest, 'signal' | 'onProgress'> = {},
+): Promise<ImportSummary> {
+  const startedAt = Date.now();
+  const row = await findImport(store.db, importId);
+  if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`);
+  if (row.status === 'queued' || row.status === 'processing') {
+    const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
+    const jobId = await jobs.enqueue('import', { importId }, { key: `import:${importId}`, maxAttempts: 5 });
+    await jobs.runNow(jobId, {
+      import: async (_payload, context) =>
+        executeImport(store, config, importId, {
+          signal: context.signal,
+          cancel: hooks.signal,
+          onProgress: hooks.onProgress,
+        }),
+    });
   }
+  return summaryOf(store, importId, startedAt, false);
 }
 
-function countsOf(row: ImportRow): ImportCounts {
-  const { total, created, updated, failed, duplicates, committed_rows } = row;
-  return { total, created, updated, failed, duplicates, committed_rows };
-}
-
-/** A batch's rows by outcome: the counts after it less the counts before. */
-function batchRows(before: ImportCounts, after: ImportCounts): ImportedRows {
-  return {
-    created: after.created - before.created,
-    updated: after.updated - before.updated,
-    failed: after.failed - before.failed,
-  };
-}
-
-/** The import's counts after a batch's results. */
-function tallied(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): ImportCounts {
-  let created = 0;
-  let updated = 0;
-  let failed = 0;
-  let duplicates = 0;
-  for (const result of results) {
-    if (result.action === 'created') created++;
-    else if (result.action === 'updated' || result.action === 'merged') updated++;
-    else failed++;
-    if (result.duplicate) duplicates++;
+async function summaryOf(store: Store, importId: string, startedAt: number, dryRun: boolean): Promise<ImportSummary> {
+  const row = await findImport(store.db, importId);
+  if (!row) throw new Error(`import ${importId} vanished`);
+  if (dryRun) {
+    const validation = JSON.parse(row.validation ?? 'null') as ValidationState | null;
+    const { total = 0, created = 0, updated = 0, failed = 0, duplicates = 0 } = validation ?? {};
+    return {
+      importId,
+      status: finalState(failed),
+      total,
+      created,
+      updated,
+      failed,
+      duplicates,
+      durationMs: Date.now() - startedAt,
+    };
   }
+  if (row.status === 'cancelled')
+    throw new ImportInterrupted(`import ${importId} ${row.error ?? 'was stopped'}; it is marked cancelled`);
+  const { total, created, updated, failed, duplicates } = row;
   return {
-    total: counts.total + results.length,
-    created: counts.created + created,
-    updated: counts.updated + updated,
-    failed: counts.failed + failed,
-    duplicates: counts.duplicates + duplicates,
-    committed_rows: lastRow,
+    importId,
+    status: row.status as ImportState,
+    total,
+    created,
+    updated,
+    failed,
+    duplicates,
+    durationMs: row.duration_ms ?? Date.now() - startedAt,
   };
 }
 
@@ -314,67 +206,13 @@ function tallied(counts: ImportCounts, results: readonly SubmissionResult[], las
 export function columnHints(
   file: TabularFile,
   flow: FlowSpec,
-  mapping: readonly ColumnMapping[],
+  targets: readonly (string | null)[],
 ): Record<string, FieldHints> {
   const hints: Record<string, FieldHints> = Object.create(null);
-  for (const column of mapping) {
-    const field = flow.fields.find((candidate) => candidate.name === column.field);
-    if (field?.type !== 'date') continue;
-    if (inferDayFirst(file.sample.map((record) => record.cells[column.index] ?? '')))
-      hints[field.name] = { dayFirst: true };
-  }
-  return hints;
-}
-
-/**
- * Undoes a failed import and marks it failed (retried while the database is away), then returns the error
- * to throw: the original, or for a lost database a one-line storage_unavailable error saying what became
- * of the import (no stack trace to a user for an outage).
- */
-async function failImport(store: Store, importId: string | null, error: unknown, startedAt: number): Promise<unknown> {
-  const message = (isAppError(error) ? error.message : String((error as Error)?.message ?? error)).slice(0, 2000);
-  let marked = true;
-  if (importId) {
-    try {
-      await retrying(async () => {
-        await store.db.transaction().execute((trx) => undoImportWrites(trx, importId, true));
-        await finishImport(store.db, importId, 'failed', {
-          error: message,
-          finishedAt: new Date().toISOString(),
-          durationMs: Date.now() - startedAt,
-        });
-      });
-    } catch (markError) {
-      if (!isTransientStorageError(markError)) throw markError;
-      marked = false;
-    }
-  }
-  if (!isTransientStorageError(error)) return error;
-  const outcome = !importId
-    ? 'nothing was stored'
-    : marked
-      ? `import ${importId} is marked failed and what it stored is removed`
-      : `import ${importId} is left processing: the database did not answer to mark it failed`;
-  return new AppError(
-    'storage_unavailable',
-    `the database connection was lost and did not come back (${message.split('\n')[0]}); ${outcome}`,
-  );
-}
-
-/** Marks an import stopped by its signal `cancelled`, keeping its committed batches; returns the error to throw. */
-async function interruptImport(
-  store: Store,
-  importId: string | null,
-  cause: string,
-  counts: ImportCounts,
-  startedAt: number,
-): Promise<ImportInterrupted> {
-  const where = `interrupted by ${cause} at row ${counts.committed_rows}; ${counts.total} rows committed`;
-  if (!importId) return new ImportInterrupted(`dry run ${where.replace('committed', 'checked')}`);
-  await finishImport(store.db, importId, 'cancelled', {
-    error: where,
-    finishedAt: new Date().toISOString(),
-    durationMs: Date.now() - startedAt,
+  targets.forEach((target, index) => {
+    const field = flow.fields.find((candidate) => candidate.name === target);
+    if (field?.type !== 'date') return;
+    if (inferDayFirst(file.sample.map((record) => record.cells[index] ?? ''))) hints[field.name] = { dayFirst: true };
   });
-  return new ImportInterrupted(`import ${importId} ${where}; it is marked cancelled`);
+  return hints;
 }

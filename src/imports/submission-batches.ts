@@ -34,6 +34,8 @@ export interface EvaluationInput {
   readonly encodingChosen?: boolean;
   /** The import's start (ms): the time the flow is compiled for (two-digit years); the clock's without it. */
   readonly now?: number;
+  /** Rows fixed inline before the import ran: row number -> the row's cells, used instead of the file's. */
+  readonly fixes?: Readonly<Record<number, readonly string[]>>;
 }
 
 /** Compiles the input's flow (once per thread that evaluates). */
@@ -48,18 +50,24 @@ export async function* evaluateBatches(
   flow: CompiledFlow = compileInputFlow(input),
 ): AsyncGenerator<SubmissionBatch> {
   let pending: RawRecord[] = [];
+  // Exactly batchSize rows a batch (the reader hands over records in chunks of its own size): a batch is
+  // the unit a stop waits for and a resume restarts after.
   const take = (): SubmissionBatch => {
-    const batch = {
-      submissions: toSubmissions(pending, input.headers, input.targets, flow, input.sourceId),
-      lastRow: pending[pending.length - 1]?.recordNumber ?? 0,
+    const rows = pending.length > input.batchSize ? pending.slice(0, input.batchSize) : pending;
+    pending = rows === pending ? [] : pending.slice(input.batchSize);
+    return {
+      submissions: toSubmissions(rows, input.headers, input.targets, flow, input.sourceId),
+      lastRow: rows[rows.length - 1]?.recordNumber ?? 0,
       fractionRead: file.fractionRead(),
     };
-    pending = [];
-    return batch;
   };
+  const fixes = input.fixes;
   for await (const records of file.records()) {
-    for (const record of records) pending.push(record);
-    if (pending.length >= input.batchSize) yield take();
+    for (const record of records) {
+      const fixed = fixes?.[record.recordNumber];
+      pending.push(fixed ? { ...record, cells: [...fixed] } : record);
+    }
+    while (pending.length >= input.batchSize) yield take();
   }
   if (pending.length > 0) yield take();
 }

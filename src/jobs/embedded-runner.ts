@@ -21,7 +21,8 @@ const DEFAULT_BACKOFF_MS = 5000;
 interface Running {
   readonly job: JobTable;
   readonly controller: AbortController;
-  readonly done: Promise<void>;
+  /** Settles when the try ends: with the handler's error when it failed. */
+  readonly done: Promise<unknown>;
 }
 
 /**
@@ -99,8 +100,9 @@ export class EmbeddedJobRunner implements JobRunner {
       if (job.status === 'done' || job.status === 'failed') return;
       const claimed = await this.claim(job.id, true);
       if (claimed) {
-        const entry = this.start(claimed, handlers);
-        await entry.done;
+        const failure = await this.start(claimed, handlers).done;
+        // The caller (a CLI command) is told at once; the job stays queued for a later try by a worker.
+        if (failure !== undefined) throw failure;
         continue;
       }
       // Another process holds its lease: wait until it ends or its lease runs out.
@@ -215,7 +217,7 @@ export class EmbeddedJobRunner implements JobRunner {
     return entry;
   }
 
-  private async execute(job: JobTable, handlers: JobHandlers, controller: AbortController): Promise<void> {
+  private async execute(job: JobTable, handlers: JobHandlers, controller: AbortController): Promise<unknown> {
     const token = job.lease_token ?? '';
     const heartbeat = setInterval(() => void this.renew(job.id, token, controller), this.leaseMs / 3);
     heartbeat.unref();
@@ -226,8 +228,9 @@ export class EmbeddedJobRunner implements JobRunner {
       if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
       await handler(stored.payload, context);
       await this.settle(job.id, token, { status: 'done', finished_at: new Date().toISOString(), last_error: null });
+      return undefined;
     } catch (error) {
-      if (controller.signal.reason === 'lease_lost') return;
+      if (controller.signal.reason === 'lease_lost') return undefined;
       if (error instanceof JobReleased || controller.signal.aborted) {
         // Given back, not failed: the try is not counted and the job runs again at once.
         await this.settle(job.id, token, {
@@ -235,7 +238,7 @@ export class EmbeddedJobRunner implements JobRunner {
           attempts: Math.max(0, job.attempts - 1),
           run_after: new Date().toISOString(),
         });
-        return;
+        return undefined;
       }
       const message = ((error as Error)?.stack ?? String(error)).slice(0, 2000);
       this.log(`job ${job.kind} ${job.id} try ${job.attempts} failed: ${(error as Error)?.message ?? error}`);
@@ -246,6 +249,7 @@ export class EmbeddedJobRunner implements JobRunner {
         run_after: new Date(Date.now() + backoffDelay(stored.backoffMs, job.attempts)).toISOString(),
         ...(last ? { finished_at: new Date().toISOString() } : {}),
       });
+      return error;
     } finally {
       clearInterval(heartbeat);
     }

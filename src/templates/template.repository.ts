@@ -44,3 +44,23 @@ export async function upsertTemplate(db: Kysely<DB>, row: TemplateRow): Promise<
     )
     .execute();
 }
+
+export async function findTemplateById(db: Kysely<DB>, id: string): Promise<TemplateRow | undefined> {
+  return db.selectFrom('templates').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Renames a template; returns whether it exists. */
+export async function renameTemplateRow(db: Kysely<DB>, id: string, name: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('templates')
+    .set({ name, updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/** Deletes a template; returns whether it existed. */
+export async function deleteTemplateRow(db: Kysely<DB>, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('templates').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

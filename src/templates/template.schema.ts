@@ -26,3 +26,8 @@ export type TemplateCreate = z.infer<typeof templateCreateSchema>;
 /** A template just saved (`POST /api/templates`, `leadport templates save --json`), with the header fingerprint it is suggested by. */
 export const savedTemplateSchema = templateSchema.omit({ updatedAt: true }).extend({ fingerprint: z.string() });
 export type SavedTemplate = z.infer<typeof savedTemplateSchema>;
+
+export const templateParamsSchema = z.object({ id: z.string() });
+
+/** `PATCH /api/templates/:id`: a new name (unique within the template's flow). */
+export const templateRenameSchema = z.object({ name: z.string().min(1).max(200) });

@@ -4,7 +4,15 @@ import { headerFingerprint, type ColumnMapping } from '../core/mapping.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { requireFlow } from '../flows/flow.service.js';
-import { findTemplate, listTemplates, upsertTemplate, type TemplateRow } from './template.repository.js';
+import {
+  deleteTemplateRow,
+  findTemplate,
+  findTemplateById,
+  listTemplates,
+  renameTemplateRow,
+  upsertTemplate,
+  type TemplateRow,
+} from './template.repository.js';
 import type { SavedTemplate, TemplateCreate, TemplateView } from './template.schema.js';
 
 /** A template row as the API and the CLI show it. */
@@ -64,4 +72,32 @@ export async function saveTemplateMapping(db: Kysely<DB>, request: TemplateCreat
     return { index, header, field, confidence: 1 };
   });
   return saveTemplate(db, flow.id, request.name, columns);
+}
+
+/** Renames a template; template_name_taken when another template of its flow has the name. */
+export async function renameTemplate(db: Kysely<DB>, id: string, newName: string): Promise<TemplateView> {
+  const name = newName.trim();
+  if (name === '') throw new AppError('validation_failed', 'a template needs a name', { field: 'name' });
+  const row = await findTemplateById(db, id);
+  if (!row) throw new AppError('template_not_found', `no template with id "${id}"`);
+  if (row.name === name) return templateView(row);
+  const taken = async () => (await findTemplate(db, row.flow_id, name))?.name === name;
+  const refused = () =>
+    new AppError('template_name_taken', `flow "${row.flow_id}" already has a template named "${name}"`, {
+      field: 'name',
+    });
+  try {
+    if (!(await renameTemplateRow(db, id, name, new Date().toISOString())))
+      throw new AppError('template_not_found', `no template with id "${id}"`);
+  } catch (error) {
+    // The unique (flow, name) index refused the name, also when two renames race for it.
+    if (!(error instanceof AppError) && (await taken())) throw refused();
+    throw error;
+  }
+  return templateView((await findTemplateById(db, id)) as TemplateRow);
+}
+
+/** Deletes a template (imports that used it keep their mapping); template_not_found when there is none. */
+export async function deleteTemplate(db: Kysely<DB>, id: string): Promise<void> {
+  if (!(await deleteTemplateRow(db, id))) throw new AppError('template_not_found', `no template with id "${id}"`);
 }

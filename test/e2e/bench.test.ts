@@ -48,6 +48,7 @@ describe('npm run bench', () => {
       'pipeline only',
       'pipeline only, friendly file',
       'leadport import (SQLite)',
+      'HTTP upload -> import job (SQLite)',
       'leadport import, friendly file (SQLite)',
       'leadport import XLSX (SQLite)',
       'preview of a 1 MB CSV',
@@ -60,6 +61,7 @@ describe('npm run bench', () => {
       'pipeline only',
       'pipeline only, friendly file',
       'leadport import (SQLite)',
+      'HTTP upload -> import job (SQLite)',
       'leadport import, friendly file (SQLite)',
     ]) {
       const result = byName.get(name);
@@ -71,5 +73,7 @@ describe('npm run bench', () => {
     for (const name of ['leadport import (SQLite)', 'leadport import, friendly file (SQLite)'])
       expect(byName.get(name)?.note).toMatch(/^\d+ created, \d+ failed, \d+ duplicates$/);
     expect(xlsx).toMatchObject({ rows: 200 });
+    // The upload case is compared with the CLI case of the same run.
+    expect(byName.get('HTTP upload -> import job (SQLite)')?.note).toMatch(/^\d+\.\d\d of the CLI case; completed/);
   }, 120_000);
 });

@@ -166,7 +166,12 @@ for (const dialect of DIALECTS) {
       expect(dry).toMatchObject({ status: 'completed_with_errors', total: 9, created: 4, failed: 5, duplicates: 1 });
       expect(await t.store.db.selectFrom('leads').select('id').execute()).toEqual([]);
       expect(await t.store.db.selectFrom('events').select('id').execute()).toEqual([]);
-      expect(await t.store.db.selectFrom('imports').select('id').execute()).toEqual([]);
+      // The dry run is kept as a draft import with its report (imports rows <id>), never started.
+      expect(await t.store.db.selectFrom('imports').select(['id', 'status']).execute()).toEqual([
+        { id: dry.importId, status: 'uploaded' },
+      ]);
+      const report = await t.store.db.selectFrom('import_report_rows').select('row_number').execute();
+      expect(report).toHaveLength(5);
       expect(await t.store.db.selectFrom('duplicate_keys').select('key').execute()).toEqual([]);
     });
 

@@ -43,8 +43,19 @@ for (const dialect of DIALECTS) {
     it('tells the admins and the source when an import ends, with its status and counts', async () => {
       const forAdmin = await api('GET', '/api/notifications', tokens.admin);
       expect(forAdmin.json).toEqual({
-        unread: 1,
+        unread: 2,
         items: [
+          {
+            id: expect.any(String),
+            kind: 'validation_finished',
+            importId: expect.any(String),
+            flowId: 'solar',
+            sourceId: 'acme-media',
+            status: 'completed',
+            message: 'Validation of solar-leads.csv finished: 0 would be created, 0 updated, 9 would fail.',
+            createdAt: expect.any(String),
+            readAt: null,
+          },
           {
             id: expect.any(String),
             kind: 'import_finished',
@@ -58,14 +69,16 @@ for (const dialect of DIALECTS) {
           },
         ],
       });
-      expect((await api('GET', '/api/notifications', tokens.acme)).json.items).toHaveLength(1);
+      expect((await api('GET', '/api/notifications', tokens.acme)).json.items).toHaveLength(2);
       expect((await api('GET', '/api/notifications', tokens.other)).json).toEqual({ items: [], unread: 0 });
     });
 
     it('marks notifications read, only the caller may see them, and a second mark changes nothing', async () => {
-      const [notification] = (await api('GET', '/api/notifications', tokens.acme)).json.items;
-      expect((await api('POST', `/api/notifications/${notification.id}/read`, tokens.other)).status).toBe(404);
-      expect((await api('POST', `/api/notifications/${notification.id}/read`, tokens.acme)).status).toBe(204);
+      const notifications = (await api('GET', '/api/notifications', tokens.acme)).json.items as { id: string }[];
+      for (const notification of notifications) {
+        expect((await api('POST', `/api/notifications/${notification.id}/read`, tokens.other)).status).toBe(404);
+        expect((await api('POST', `/api/notifications/${notification.id}/read`, tokens.acme)).status).toBe(204);
+      }
       const after = await api('GET', '/api/notifications?unread=true', tokens.admin);
       expect(after.json).toEqual({ items: [], unread: 0 });
       const all = await api('GET', '/api/notifications', tokens.admin);

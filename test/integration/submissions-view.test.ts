@@ -192,6 +192,8 @@ for (const dialect of DIALECTS) {
         '0005-submitted-fields',
         '0006-duplicate-of',
         '0007-notifications',
+        '0008-import-jobs',
+        '0009-web-sessions',
       ]);
       expect(await t.store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([
         { id: 'e2' },

@@ -102,6 +102,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       .addColumn(name, type, (c) => (initial === null ? c : c.notNull().defaultTo(initial)))
       .execute();
   }
+  // A revert walks an import's leads in row order, a batch at a time: the row number in the index saves
+  // reading and sorting all the import's remaining leads for each batch.
+  await db.schema.dropIndex('leads_import_idx').execute();
+  await db.schema.createIndex('leads_import_row_idx').on('leads').columns(['import_id', 'row_number']).execute();
   await db.schema.createIndex('imports_status_idx').on('imports').column('status').execute();
   await db.schema.createIndex('imports_sha_idx').on('imports').columns(['flow_id', 'file_sha256']).execute();
 }

@@ -1,4 +1,4 @@
-import type { FastifySchemaCompiler } from 'fastify';
+import type { FastifyReply, FastifySchemaCompiler } from 'fastify';
 import { validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
@@ -7,19 +7,28 @@ import {
   apiKeySchema,
   loginSchema,
   sessionSchema,
+  signInLinkSchema,
+  sourceLoginSchema,
+  sourceSessionSchema,
   userCreateSchema,
   userSchema,
+  whoAmISchema,
 } from '../../auth/auth.schema.js';
 import {
   createApiKey,
+  createSignInLink,
   createUser,
+  describePrincipal,
   listApiKeyViews,
   listUserViews,
   logout,
   removeUser,
   revokeKey,
   signIn,
+  signInSource,
+  useSignInLink,
 } from '../../auth/auth.service.js';
+import { clearedSessionCookies, sessionCookies } from '../../auth/session-cookies.js';
 import {
   flowApplyResultSchema,
   flowDefinitionBodySchema,
@@ -30,7 +39,7 @@ import {
 import { listFlowSummaries, putFlow, requireFlow } from '../../flows/flow.service.js';
 import { sourceIdSchema, sourceNameSchema, sourceSchema, sourceUpdateSchema } from '../../sources/source.schema.js';
 import { listSources, upsertSource } from '../../sources/source.service.js';
-import { bearerToken, principalOf } from '../auth-context.js';
+import { bearerToken, principalOf, sessionCookieToken } from '../auth-context.js';
 import { noContentSchema, type RouteDeps } from './deps.js';
 
 const idParams = z.object({ id: z.string() });
@@ -52,29 +61,101 @@ const flowBodyValidation: FastifySchemaCompiler<unknown> = (route) => {
 export function adminRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
   const { db } = deps.store;
   return async (app) => {
+    // Browser sessions: the token in the body is for API clients; the browser keeps the HttpOnly cookie.
+    const secureCookies = () => deps.publicUrl().startsWith('https:');
+    const startBrowserSession = (reply: FastifyReply, session: { token: string; expiresAt: string }) =>
+      reply.header('set-cookie', sessionCookies(session.token, session.expiresAt, secureCookies()));
     app.post(
       '/api/auth/login',
       {
         config: { access: 'public' },
         schema: {
           tags: ['auth'],
-          summary: 'Sign in as an admin; returns a session token for Authorization: Bearer',
+          summary:
+            'Sign in as an admin; returns a session token for Authorization: Bearer and sets the browser session cookie',
           body: loginSchema,
           response: { 200: sessionSchema },
         },
       },
-      async (request) => signIn(db, deps.throttle, request.ip, request.body.email, request.body.password),
+      async (request, reply) => {
+        const session = await signIn(db, deps.throttle, request.ip, request.body.email, request.body.password);
+        startBrowserSession(reply, session);
+        return session;
+      },
+    );
+    app.post(
+      '/api/auth/source-login',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['auth'],
+          summary: "Sign in to the web app as a source, with one of the source's API keys",
+          body: sourceLoginSchema,
+          response: { 200: sourceSessionSchema },
+        },
+      },
+      async (request, reply) => {
+        const session = await signInSource(db, deps.throttle, request.ip, request.body.apiKey);
+        startBrowserSession(reply, session);
+        return session;
+      },
+    );
+    app.post(
+      '/api/auth/sign-in-links/:token',
+      {
+        config: { access: 'public' },
+        schema: {
+          tags: ['auth'],
+          summary: 'Use a one-time sign-in link: a browser session for its source',
+          params: z.object({ token: z.string() }),
+          response: { 200: sourceSessionSchema },
+        },
+      },
+      async (request, reply) => {
+        const session = await useSignInLink(db, deps.throttle, request.ip, request.params.token);
+        startBrowserSession(reply, session);
+        return session;
+      },
+    );
+    app.post(
+      '/api/sources/:id/sign-in-links',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['sources'],
+          summary: 'Make a one-time sign-in link (valid for a day) for a source to open the web app',
+          params: idParams,
+          response: { 201: signInLinkSchema },
+        },
+      },
+      async (request, reply) => {
+        const link = await createSignInLink(db, request.params.id);
+        const url = `${deps.publicUrl()}/sign-in/${encodeURIComponent(link.token)}`;
+        return reply.code(201).send({ url, sourceId: link.sourceId, expiresAt: link.expiresAt });
+      },
+    );
+    app.get(
+      '/api/auth/session',
+      {
+        config: { access: 'source' },
+        schema: { tags: ['auth'], summary: 'Who is signed in', response: { 200: whoAmISchema } },
+      },
+      async (request) => describePrincipal(db, principalOf(request)),
     );
     app.post(
       '/api/auth/logout',
       {
         config: { access: 'source' },
-        schema: { tags: ['auth'], summary: 'End the session of the bearer token', response: { 204: noContentSchema } },
+        schema: {
+          tags: ['auth'],
+          summary: 'End the session of the bearer token or the browser session cookie',
+          response: { 204: noContentSchema },
+        },
       },
       async (request, reply) => {
-        const token = bearerToken(request);
+        const token = bearerToken(request) ?? sessionCookieToken(request);
         if (token) await logout(db, token);
-        return reply.code(204).send();
+        return reply.header('set-cookie', clearedSessionCookies(secureCookies())).code(204).send();
       },
     );
 

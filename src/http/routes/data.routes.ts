@@ -4,8 +4,18 @@ import { PassThrough } from 'node:stream';
 import { z } from 'zod';
 import { reportQuerySchema, reportSchema } from '../../events/event.schema.js';
 import { eventReport } from '../../events/event.service.js';
-import { failedRecordsQuerySchema, importParamsSchema, importSchema } from '../../imports/import.schema.js';
-import { failedRecordsOf, getImportView, listImportViews } from '../../imports/import-query.service.js';
+import {
+  failedRecordsQuerySchema,
+  importHistoryQuerySchema,
+  importParamsSchema,
+  importSchema,
+} from '../../imports/import.schema.js';
+import {
+  countImportViews,
+  failedRecordsOf,
+  getImportView,
+  listImportViews,
+} from '../../imports/import-query.service.js';
 import { leadDetailSchema, leadListQuerySchema, leadListSchema } from '../../leads/lead.schema.js';
 import { getLead, listLeads } from '../../leads/lead-query.service.js';
 import { submissionDocsSchema } from '../../sources/source.schema.js';
@@ -14,14 +24,18 @@ import {
   savedTemplateSchema,
   templateCreateSchema,
   templateListQuerySchema,
+  templateParamsSchema,
+  templateRenameSchema,
   templateSchema,
 } from '../../templates/template.schema.js';
-import { listTemplateViews, saveTemplateMapping } from '../../templates/template.service.js';
+import {
+  deleteTemplate,
+  listTemplateViews,
+  renameTemplate,
+  saveTemplateMapping,
+} from '../../templates/template.service.js';
 import { principalOf } from '../auth-context.js';
-import type { RouteDeps } from './deps.js';
-
-// The history an API caller sees; the CLI lists the latest 100.
-const IMPORT_HISTORY_LIMIT = 500;
+import { noContentSchema, type RouteDeps } from './deps.js';
 
 const CONTENT_TYPES = {
   csv: 'text/csv; charset=utf-8',
@@ -87,11 +101,19 @@ export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
         config: { access: 'source' },
         schema: {
           tags: ['imports'],
-          summary: 'Import history, newest first',
+          summary: 'Import history, newest first, filtered and paged; the total in the X-Total-Count header',
+          querystring: importHistoryQuerySchema,
           response: { 200: z.array(importSchema) },
         },
       },
-      async (request) => listImportViews(db, principalOf(request), { limit: IMPORT_HISTORY_LIMIT }),
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const [items, total] = await Promise.all([
+          listImportViews(db, principal, request.query),
+          countImportViews(db, principal, request.query),
+        ]);
+        return reply.header('X-Total-Count', String(total)).send(items);
+      },
     );
     app.get(
       '/api/imports/:id',
@@ -171,6 +193,36 @@ export function dataRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
         },
       },
       async (request, reply) => reply.code(201).send(await saveTemplateMapping(db, request.body)),
+    );
+    app.patch(
+      '/api/templates/:id',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['templates'],
+          summary: 'Rename a template (409 when its flow has another template of that name)',
+          params: templateParamsSchema,
+          body: templateRenameSchema,
+          response: { 200: templateSchema },
+        },
+      },
+      async (request) => renameTemplate(db, request.params.id, request.body.name),
+    );
+    app.delete(
+      '/api/templates/:id',
+      {
+        config: { access: 'admin' },
+        schema: {
+          tags: ['templates'],
+          summary: 'Delete a template',
+          params: templateParamsSchema,
+          response: { 204: noContentSchema },
+        },
+      },
+      async (request, reply) => {
+        await deleteTemplate(db, request.params.id);
+        return reply.code(204).send();
+      },
     );
   };
 }

@@ -3,6 +3,7 @@ import type { AuthThrottle } from '../../auth/throttle.js';
 import type { Config } from '../../config.js';
 import type { Store } from '../../db/database.js';
 import type { FlowCache } from '../../flows/flow-cache.js';
+import type { JobRunner } from '../../jobs/job-runner.js';
 import type { SubmissionQueue } from '../../leads/submission-queue.js';
 import type { Metrics } from '../../metrics.js';
 
@@ -13,6 +14,8 @@ export interface RouteDeps {
   readonly flows: FlowCache;
   readonly submissions: SubmissionQueue;
   readonly throttle: AuthThrottle;
+  /** Where background work is enqueued (imports, validations, reverts, webhook deliveries). */
+  readonly jobs: JobRunner;
   /** This app's Prometheus metrics. */
   readonly metrics: Metrics;
   /** The base of the URLs the API shows (LEADPORT_PUBLIC_URL or the listen address), never the Host header. */

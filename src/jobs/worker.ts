@@ -1,0 +1,25 @@
+import type { Config } from '../config.js';
+import type { Store } from '../db/database.js';
+import { EmbeddedJobRunner } from './embedded-runner.js';
+import { jobHandlers } from './job-handlers.js';
+
+/**
+ * `leadport worker`: runs jobs until SIGINT/SIGTERM, then drains (each running import commits its current
+ * batch and is given back to the queue) and closes the store.
+ */
+export async function runWorker(config: Config, store: Store, options: { concurrency: number }): Promise<void> {
+  const log = (message: string) => process.stderr.write(`leadport worker: ${message}\n`);
+  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs, log);
+  jobs.work(jobHandlers({ config, store, jobs, log }), { concurrency: options.concurrency });
+  log(`running jobs (concurrency ${options.concurrency}, store: ${store.dialect})`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      log(`${signal}: finishing the current batches`);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await jobs.stop();
+  await store.close();
+}
