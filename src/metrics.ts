@@ -1,4 +1,5 @@
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { JobCounts } from './jobs/job-runner.js';
 import type { ImportedRows } from './imports/import.service.js';
 import type { SubmitResponse } from './leads/submit.schema.js';
 
@@ -52,6 +53,24 @@ export class Metrics {
     labelNames: ['outcome'] as const,
     registers: [this.#registry],
   });
+
+  #jobCounts: (() => Promise<JobCounts>) | undefined;
+  readonly #jobs = new Gauge({
+    name: `${PREFIX}jobs`,
+    help: 'Background jobs (imports, validations, reverts, webhook deliveries) by state: queued, running, failed.',
+    labelNames: ['state'] as const,
+    registers: [this.#registry],
+    collect: async () => {
+      if (!this.#jobCounts) return;
+      const counts = await this.#jobCounts();
+      for (const state of ['queued', 'running', 'failed'] as const) this.#jobs.set({ state }, counts[state]);
+    },
+  });
+
+  /** Reads the job queue's counts at each scrape (the queue is shared by every process: any one reports it). */
+  watchJobs(counts: () => Promise<JobCounts>): void {
+    this.#jobCounts = counts;
+  }
 
   constructor() {
     // Every outcome from zero, so a rate is defined before the first event of its kind.

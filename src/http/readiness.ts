@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { JobRunner } from '../jobs/job-runner.js';
 import type { Store } from '../db/database.js';
 
 /** One thing GET /ready checks: its name (its key in the answer) and a probe that rejects when it is not ready. */
@@ -13,6 +14,11 @@ export type CheckStatus = 'ok' | 'failed' | 'timeout';
 /** The database answers a trivial query. */
 export function databaseCheck(store: Store): ReadinessCheck {
   return { name: 'database', probe: () => sql`select 1`.execute(store.db) };
+}
+
+/** The job queue answers (the table or engine background work is queued in). */
+export function queueCheck(jobs: JobRunner): ReadinessCheck {
+  return { name: 'queue', probe: () => jobs.ping() };
 }
 
 /**

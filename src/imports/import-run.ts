@@ -380,7 +380,8 @@ export async function executeValidation(
       });
       await insertReportRows(store.db, failing);
       const tally = tallied({ ...state, committed_rows: 0 }, plan.results, 0);
-      state = { ...state, ...tally, fractionRead };
+      const { total, created, updated, failed, duplicates } = tally;
+      state = { ...state, total, created, updated, failed, duplicates, fractionRead };
       await saveValidation(store.db, importId, state, false);
       hooks.onProgress?.({ ...tally, fractionRead });
     }

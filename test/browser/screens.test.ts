@@ -238,7 +238,10 @@ describe.skipIf(!browserSuite)('the screens in Chromium', () => {
     await page.getByRole('button', { name: 'Cancel import' }).click();
     // The end shows as a toast wherever the user is by then.
     await page.getByRole('navigation').getByRole('link', { name: 'Leads' }).click();
-    await page.getByText('Import cancelled').waitFor({ timeout: 30_000 });
+    const status = async () =>
+      ((await (await fetch(`${server.url}/api/imports/${id}`, { headers: auth })).json()) as { status: string }).status;
+    await expect.poll(status, { timeout: 60_000, interval: 500 }).toBe('cancelled');
+    await page.getByText('Import cancelled').waitFor({ timeout: 15_000 });
     await screenshot(page, '34-toast-on-leads');
     await expectAccessible(page, 'a toast on leads');
     await page.getByRole('link', { name: 'See the details' }).click();

@@ -42,7 +42,7 @@ for (const dialect of DIALECTS) {
     it('answers /ready with the store and each check when the database answers', async () => {
       const response = await app.inject({ method: 'GET', url: '/ready' });
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toEqual({ status: 'ready', store: dialect, checks: { database: 'ok' } });
+      expect(response.json()).toEqual({ status: 'ready', store: dialect, checks: { database: 'ok', queue: 'ok' } });
     });
 
     it('answers /ready 503 storage_unavailable naming the failed check when the database is gone', async () => {
@@ -52,8 +52,8 @@ for (const dialect of DIALECTS) {
       expect(response.json()).toEqual({
         error: {
           code: 'storage_unavailable',
-          message: 'not ready: database failed',
-          details: { checks: { database: 'failed' } },
+          message: 'not ready: database failed, queue failed',
+          details: { checks: { database: 'failed', queue: 'failed' } },
         },
       });
     });
@@ -151,6 +151,27 @@ for (const dialect of DIALECTS) {
       expect(sample(text, 'leadport_import_rows_total{outcome="created"}')).toBe(2250);
       expect(sample(text, 'leadport_import_rows_total{outcome="updated"}')).toBe(0);
       expect(sample(text, 'leadport_import_rows_total{outcome="failed"}')).toBe(3750);
+      // The job queue by state, read at the scrape: two import jobs and a validation ran, none waits.
+      expect(sample(text, 'leadport_jobs{state="queued"}')).toBe(0);
+      await t.store.db
+        .insertInto('jobs')
+        .values({
+          id: 'waiting',
+          kind: 'import',
+          payload: '{}',
+          job_key: null,
+          status: 'queued',
+          attempts: 0,
+          max_attempts: 1,
+          run_after: new Date().toISOString(),
+          lease_token: null,
+          lease_expires_at: null,
+          last_error: null,
+          created_at: new Date().toISOString(),
+          finished_at: null,
+        })
+        .execute();
+      expect(sample(await scrape(), 'leadport_jobs{state="queued"}')).toBe(1);
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });
   });

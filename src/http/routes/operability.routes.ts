@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { AppError } from '../../errors.js';
 import { errorResponseSchema } from '../errors.js';
-import { databaseCheck, runChecks, type ReadinessCheck } from '../readiness.js';
+import { databaseCheck, queueCheck, runChecks, type ReadinessCheck } from '../readiness.js';
 import type { RouteDeps } from './deps.js';
 
 // A load balancer's probe gives up after a few seconds; answer before it does.
@@ -21,8 +21,9 @@ const readyResponseSchema = z.object({
  * GET /metrics (Prometheus). Both public, like /health: probes and scrapers carry no key.
  */
 export function operabilityRoutes(deps: RouteDeps): FastifyPluginAsyncZod {
-  // What /ready checks, by name; the job queue adds its check here.
-  const checks: readonly ReadinessCheck[] = [databaseCheck(deps.store)];
+  // What /ready checks, by name.
+  const checks: readonly ReadinessCheck[] = [databaseCheck(deps.store), queueCheck(deps.jobs)];
+  deps.metrics.watchJobs(() => deps.jobs.counts());
   return async (app) => {
     app.get(
       '/ready',

@@ -5,21 +5,19 @@ import type { NotificationView } from '../../../src/notifications/notification.s
 import { STATUS_COLORS, STATUS_WORDS } from '../api/imports';
 
 /**
- * A toast when an import ends, wherever the user is in the app: for each notification that arrives while
- * the app is open (those there at load are old news and stay in the list).
+ * A toast when an import ends, wherever the user is in the app: for each notification made while the app is
+ * open. Those made before it opened are old news and stay in the list; the first answer can be late (a busy
+ * server) and already hold a new one, so it is the time that tells, not the first answer.
  */
 export function ImportEndToasts({ notifications }: { notifications: readonly NotificationView[] | undefined }) {
-  const seen = useRef<Set<string> | null>(null);
+  const openedAt = useRef(Date.now());
+  const seen = useRef(new Set<string>());
   const { pathname } = useLocation();
   useEffect(() => {
-    if (!notifications) return;
-    if (!seen.current) {
-      seen.current = new Set(notifications.map((notification) => notification.id));
-      return;
-    }
-    for (const notification of notifications) {
+    for (const notification of notifications ?? []) {
       if (seen.current.has(notification.id)) continue;
       seen.current.add(notification.id);
+      if (Date.parse(notification.createdAt) < openedAt.current) continue;
       // The page of that very import shows its end already (a second "Completed with errors" would only
       // repeat it).
       const id = notification.importId;
