@@ -12,6 +12,9 @@ export async function runWorker(config: Config, store: Store, options: { concurr
   const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs, log);
   jobs.work(jobHandlers({ config, store, jobs, log }), { concurrency: options.concurrency });
   log(`running jobs (concurrency ${options.concurrency}, store: ${store.dialect})`);
+  // The runner's poll timer does not hold the process open (so tests and the CLI end); a worker must stay up
+  // while it has nothing to do.
+  const stayUp = setInterval(() => {}, 60_000);
   await new Promise<void>((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       log(`${signal}: finishing the current batches`);
@@ -20,6 +23,7 @@ export async function runWorker(config: Config, store: Store, options: { concurr
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
+  clearInterval(stayUp);
   await jobs.stop();
   await store.close();
 }

@@ -25,8 +25,8 @@ function cli(url: string, args: string[]): string {
 }
 
 /** Starts `leadport serve` in its own process group on a free port; resolves with its port once it listens. */
-async function serve(url: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [bin, 'serve'], {
+async function serve(url: string, args: string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, PORT: '0', ...jobEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,8 +45,28 @@ async function serve(url: string): Promise<{ child: ChildProcess; port: number }
   return { child, port };
 }
 
+/** Starts `leadport worker` in its own process group; resolves once it says it runs jobs. */
+async function worker(url: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [bin, 'worker', '--concurrency', '2'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, ...jobEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  await new Promise<void>((resolve, reject) => {
+    child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      if (output.includes('running jobs')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${output}`)));
+  });
+  return child;
+}
+
 /** Kills a process and everything it started (its process group) at once, as a power cut would. */
 function killHard(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process ${child.pid} had already exited (${child.exitCode ?? child.signalCode})`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   process.kill(-(child.pid as number), 'SIGKILL');
   return exited;
@@ -137,6 +157,70 @@ for (const dialect of DIALECTS) {
           await delay(100);
         }
         await expectExactlyRight(id);
+      } finally {
+        await killHard(server.child);
+      }
+    }, 180_000);
+
+    it('runs jobs in `leadport worker`, not in `serve --no-worker`; a worker stopped with SIGTERM gives its import back', async () => {
+      const file = writeSolarLeads(dir, ROWS);
+      const server = await serve(t.url, ['--no-worker']);
+      const base = `http://127.0.0.1:${server.port}`;
+      const headers = { authorization: `Bearer ${adminKey}` };
+      try {
+        const form = new FormData();
+        form.set('flowId', 'solar');
+        form.set('sourceId', 'acme-media');
+        form.set('file', await fs.openAsBlob(file), path.basename(file));
+        const { id } = (await (await fetch(`${base}/api/imports`, { method: 'POST', body: form, headers })).json()) as {
+          id: string;
+        };
+        await fetch(`${base}/api/imports/${id}/start`, { method: 'POST', headers });
+        await delay(1500);
+        const waiting = await t.store.db
+          .selectFrom('imports')
+          .select('status')
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        expect(waiting.status).toBe('queued');
+
+        const first = await worker(t.url);
+        for (let tries = 0; tries < 2000; tries++) {
+          const row = await t.store.db
+            .selectFrom('imports')
+            .select('committed_rows')
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow();
+          if (row.committed_rows > 0) break;
+          await delay(10);
+        }
+        const exited = new Promise<number | null>((resolve) => first.once('exit', (code) => resolve(code)));
+        first.kill('SIGTERM');
+        expect(await exited).toBe(0);
+        const released = await t.store.db
+          .selectFrom('imports')
+          .select(['status', 'lease_token', 'committed_rows'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow();
+        // Unless it had finished, the import waits for the next worker, with no lease held.
+        if (released.status !== 'completed_with_errors')
+          expect(released).toMatchObject({ status: 'queued', lease_token: null });
+
+        const second = await worker(t.url);
+        try {
+          for (let tries = 0; tries < 600; tries++) {
+            const row = await t.store.db
+              .selectFrom('imports')
+              .select('status')
+              .where('id', '=', id)
+              .executeTakeFirstOrThrow();
+            if (row.status === 'completed_with_errors') break;
+            await delay(100);
+          }
+          await expectExactlyRight(id);
+        } finally {
+          await killHard(second);
+        }
       } finally {
         await killHard(server.child);
       }

@@ -140,13 +140,13 @@ export function WizardPage() {
     : [...new Set(sourceOptions.flatMap((source) => source.flows))].map((flowId) => ({ id: flowId, name: flowId }));
 
   let body: ReactNode;
-  if (id && view.isPending) body = <Loader aria-label="Loading the import" />;
+  if (id && view.isPending) body = <Loader aria-label="Loading" />;
   else if (id && view.error)
     body = <ErrorNotice title="Could not load the import">{errorMessage(view.error)}</ErrorNotice>;
   else if (step === 'upload')
     body =
       (isAdmin && flows.isPending) || sources.isPending ? (
-        <Loader aria-label="Loading flows and sources" />
+        <Loader aria-label="Loading" />
       ) : (
         <UploadStep
           flows={flowOptions}
@@ -164,7 +164,7 @@ export function WizardPage() {
       body = preview.error ? (
         <ErrorNotice title="Could not read the file">{errorMessage(preview.error)}</ErrorNotice>
       ) : (
-        <Loader aria-label="Reading the file" />
+        <Loader aria-label="Loading" />
       );
     else if (step === 'preview')
       body = (
