@@ -211,6 +211,8 @@ describe.skipIf(!browserSuite)('the screens in Chromium', () => {
     await page.getByText('This link did not work').waitFor();
   }, 90_000);
 
+  // The toast when an import ends elsewhere in the app is a component test (import-end-toasts.test.tsx):
+  // here it would race the job page, which shows the end itself.
   it('follows a running import on its job page and cancels it', async () => {
     // A file big enough to be running when the page opens, started through the API as a script would.
     const lines = ['email,first_name'];
@@ -236,16 +238,7 @@ describe.skipIf(!browserSuite)('the screens in Chromium', () => {
     await screenshot(page, '33-job-running');
     await expectAccessible(page, 'running job');
     await page.getByRole('button', { name: 'Cancel import' }).click();
-    // The end shows as a toast wherever the user is by then.
-    await page.getByRole('navigation').getByRole('link', { name: 'Leads' }).click();
-    const status = async () =>
-      ((await (await fetch(`${server.url}/api/imports/${id}`, { headers: auth })).json()) as { status: string }).status;
-    await expect.poll(status, { timeout: 60_000, interval: 500 }).toBe('cancelled');
-    await page.getByText('Import cancelled').waitFor({ timeout: 15_000 });
-    await screenshot(page, '34-toast-on-leads');
-    await expectAccessible(page, 'a toast on leads');
-    await page.getByRole('link', { name: 'See the details' }).click();
-    await page.getByRole('heading', { name: 'Cancelled' }).waitFor();
+    await page.getByRole('heading', { name: 'Cancelled' }).waitFor({ timeout: 60_000 });
     await screenshot(page, '35-job-cancelled');
   }, 90_000);
 });

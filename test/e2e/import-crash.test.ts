@@ -66,7 +66,8 @@ async function worker(url: string): Promise<ChildProcess> {
 
 /** Kills a process and everything it started (its process group) at once, as a power cut would. */
 function killHard(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) throw new Error(`process ${child.pid} had already exited (${child.exitCode ?? child.signalCode})`);
+  if (child.exitCode !== null || child.signalCode !== null)
+    throw new Error(`process ${child.pid} had already exited (${child.exitCode ?? child.signalCode})`);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   process.kill(-(child.pid as number), 'SIGKILL');
   return exited;

@@ -139,6 +139,8 @@ export function WizardPage() {
     ? (flows.data ?? [])
     : [...new Set(sourceOptions.flatMap((source) => source.flows))].map((flowId) => ({ id: flowId, name: flowId }));
 
+  // Loaders are named only "Loading": a name with "flow", "source" or "file" in it would answer to the
+  // steps' Flow, Source and File labels while the step loads.
   let body: ReactNode;
   if (id && view.isPending) body = <Loader aria-label="Loading" />;
   else if (id && view.error)
