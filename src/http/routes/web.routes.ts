@@ -5,8 +5,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Access } from '../auth-context.js';
 import { notFoundHandler } from '../errors.js';
 
-// The web app's client-side routes (web/src/routes.tsx): a reload or a shared link there gets index.html.
-// Any other path stays the server's, so an unknown URL is still a 404 in the API's error shape.
+// The web app's client-side routes (its router is in web/src/app.tsx): a reload or a shared link there gets
+// index.html. Any other path stays the server's, so an unknown URL is still a 404 in the API's error shape.
 const CLIENT_SECTIONS = [
   'sign-in',
   'leads',
