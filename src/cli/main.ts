@@ -12,7 +12,7 @@ import { applyFlow, listFlowSummaries } from '../flows/flow.service.js';
 import { failedRecordsOf, getImportView, importView, listImportViews } from '../imports/import-query.service.js';
 import { cancelImport } from '../imports/import-job.service.js';
 import { executeRevert, requestRevert } from '../imports/revert.service.js';
-import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { createJobRunner } from '../jobs/create-job-runner.js';
 import { ImportInterrupted, resumeImport, runImport } from '../imports/import.service.js';
 import { rowReport } from '../imports/row-report.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
@@ -135,17 +135,24 @@ function headerGiven(command: Command): boolean {
 // Options a command cannot run without. Commander's requiredOption checks them before it looks for unknown
 // options, so a typo (`--souce acme-media`) was answered "required option '--source <id>' not specified";
 // these are checked just before the action instead, after commander has named the unknown option.
-const REQUIRED_OPTIONS = new WeakSet<Option>();
+// `leadport import`'s flag for files whose rows name their own flow and source.
+const ROUTED = { name: 'routeByColumns', flag: '--route-by-columns' };
 
-function requiredOption(flags: string, description: string): Option {
-  const option = new Option(flags, `${description} (required)`);
-  REQUIRED_OPTIONS.add(option);
+// Each required option, with the option (attribute name) that makes it unnecessary, if any.
+const REQUIRED_OPTIONS = new WeakMap<Option, string | undefined>();
+
+function requiredOption(flags: string, description: string, unless?: { name: string; flag: string }): Option {
+  const option = new Option(flags, `${description} (required${unless ? ` unless ${unless.flag}` : ''})`);
+  REQUIRED_OPTIONS.set(option, unless?.name);
   return option;
 }
 
 function checkRequiredOptions(command: Command): void {
   for (const option of command.options) {
-    if (REQUIRED_OPTIONS.has(option) && command.getOptionValue(option.attributeName()) === undefined) {
+    if (!REQUIRED_OPTIONS.has(option)) continue;
+    const unless = REQUIRED_OPTIONS.get(option);
+    if (unless !== undefined && command.getOptionValue(unless) !== undefined) continue;
+    if (command.getOptionValue(option.attributeName()) === undefined) {
       command.error(`error: required option '${option.flags}' not specified`, {
         code: 'commander.missingMandatoryOptionValue',
       });
@@ -286,25 +293,33 @@ export function buildProgram(): Command {
     program
       .command('import <file>')
       .description('import a lead file through the flow pipeline')
-      .addOption(requiredOption('--flow <id>', 'flow id'))
-      .addOption(requiredOption('--source <id>', 'source id'))
+      .addOption(requiredOption('--flow <id>', 'flow id', ROUTED))
+      .addOption(requiredOption('--source <id>', 'source id', ROUTED))
+      .option(ROUTED.flag, "each row goes to the flow and source named in the file's flow_id and source_id columns")
       .option('--dry-run', 'run the whole pipeline without storing anything')
       .option('--json', 'print the summary as JSON'),
   ).action(
     (
       file: string,
-      options: ReadFlags & { flow: string; source: string; dryRun?: boolean; json?: boolean },
+      options: ReadFlags & {
+        flow?: string;
+        source?: string;
+        routeByColumns?: boolean;
+        dryRun?: boolean;
+        json?: boolean;
+      },
       command: Command,
     ) =>
       withStore(async (store, config) => {
-        await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
+        if (options.flow !== undefined) await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
         const progress = options.json ? undefined : progressReporter();
         const stop = stopRequests();
         try {
           const summary = await runImport(store, forLocalFiles(config), {
             file,
-            flowId: options.flow,
-            sourceId: options.source,
+            ...(options.flow !== undefined ? { flowId: options.flow } : {}),
+            ...(options.source !== undefined ? { sourceId: options.source } : {}),
+            routeByColumns: options.routeByColumns === true,
             dryRun: options.dryRun === true,
             read: readOverrides(options, headerGiven(command)),
             ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
@@ -499,13 +514,17 @@ export function buildProgram(): Command {
     .option('--json', 'print the revert result as JSON')
     .action((importId: string, options: { json?: boolean }) =>
       withStore(async (store, config) => {
-        const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
-        const { row, started } = await requestRevert(store.db, jobs, OPERATOR, importId);
-        if (started) {
-          const job = await jobs.enqueue('revert', { importId: row.id }, { key: `revert:${row.id}` });
-          await jobs.runNow(job, {
-            revert: async (_payload, context) => executeRevert(store, row.id, { signal: context.signal }),
-          });
+        const jobs = createJobRunner(store, config);
+        try {
+          const { row, started } = await requestRevert(store.db, jobs, OPERATOR, importId);
+          if (started) {
+            const job = await jobs.enqueue('revert', { importId: row.id }, { key: `revert:${row.id}` });
+            await jobs.runNow(job, {
+              revert: async (_payload, context) => executeRevert(store, row.id, { signal: context.signal }),
+            });
+          }
+        } finally {
+          await jobs.stop();
         }
         const view = await getImportView(store.db, OPERATOR, importId);
         if (options.json) printJson(view);

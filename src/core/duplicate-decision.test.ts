@@ -80,6 +80,7 @@ describe('decideDuplicates', () => {
         leadId: rejected.id,
         duplicate: false,
         previous: null,
+        unchanged: false,
       },
       {
         outcome: 'error',
@@ -88,6 +89,7 @@ describe('decideDuplicates', () => {
         leadId: errored.id,
         duplicate: false,
         previous: null,
+        unchanged: false,
       },
     ]);
     expect(decision.claims).toEqual([]);
@@ -105,6 +107,7 @@ describe('decideDuplicates', () => {
         duplicate: true,
         duplicateOf: { leadId: 'stored-1', key: 'email' },
         previous: null,
+        unchanged: false,
       });
       expect(decision.created).toEqual([]);
     });
@@ -144,6 +147,7 @@ describe('decideDuplicates', () => {
         leadId: 'stored-1',
         duplicate: true,
         previous: stored.get('stored-1'),
+        unchanged: false,
       });
       expect({ ...decision.updates.get('stored-1') }).toEqual({
         first_name: 'María',
@@ -184,6 +188,97 @@ describe('decideDuplicates', () => {
       const decision = decide([dup], { policy: policy({ action: 'update' }), claims });
       expect(decision.decisions[0]?.previous).toEqual({});
       expect({ ...decision.updates.get('stored-1') }).toEqual({ city: 'Austin' });
+    });
+  });
+
+  describe('unchanged', () => {
+    const stored = new Map<string, StoredFields>([
+      ['stored-1', { first_name: 'Maria', city: null, phone_1: '+15125550143', age: 41 }],
+    ]);
+    const claims = new Map([['email=a@x.com', claim('stored-1')]]);
+    const unchangedOf = (
+      fields: StoredFields,
+      extra: Partial<DuplicatePolicy>,
+      input: Partial<DecisionInput<Row>> = {},
+    ) => decide([row(['email=a@x.com'], fields)], { policy: policy(extra), claims, storedFields: stored, ...input });
+
+    it('update: a duplicate carrying the stored values, in another order, changes nothing', () => {
+      const decision = unchangedOf({ age: 41, phone_1: '+15125550143', first_name: 'Maria' }, { action: 'update' });
+      expect(decision.decisions[0]).toMatchObject({
+        action: 'updated',
+        unchanged: true,
+        previous: stored.get('stored-1'),
+      });
+    });
+    it('update: blank values change nothing; one new value does', () => {
+      expect(
+        unchangedOf({ first_name: 'Maria', city: '', phone_1: null }, { action: 'update' }).decisions[0]?.unchanged,
+      ).toBe(true);
+      expect(unchangedOf({ first_name: 'Maria', city: 'Austin' }, { action: 'update' }).decisions[0]?.unchanged).toBe(
+        false,
+      );
+      expect(unchangedOf({ first_name: 'María' }, { action: 'update' }).decisions[0]?.unchanged).toBe(false);
+      // 41 the number is not "41" the text: a changed type is a change.
+      expect(unchangedOf({ age: '41' }, { action: 'update' }).decisions[0]?.unchanged).toBe(false);
+    });
+    it('merge: other values for filled fields change nothing; filling an empty field does', () => {
+      const same = unchangedOf({ first_name: 'Ann', phone_1: '+15125550100' }, { action: 'merge' });
+      expect(same.decisions[0]).toMatchObject({ action: 'merged', unchanged: true });
+      expect(unchangedOf({ first_name: 'Ann', city: 'Austin' }, { action: 'merge' }).decisions[0]?.unchanged).toBe(
+        false,
+      );
+    });
+    it('per-field policies: if_empty keeps a filled field, always clears it', () => {
+      const ifEmpty = unchangedOf({ first_name: 'Ann' }, { action: 'update', fields: { first_name: 'if_empty' } });
+      expect(ifEmpty.decisions[0]?.unchanged).toBe(true);
+      const clears = unchangedOf({ phone_1: '' }, { action: 'update', fields: { phone_1: 'always' } });
+      expect(clears.decisions[0]?.unchanged).toBe(false);
+      // Clearing a field that is empty already changes nothing.
+      const clearsEmpty = unchangedOf({ city: '' }, { action: 'update', fields: { city: 'always' } });
+      expect(clearsEmpty.decisions[0]?.unchanged).toBe(true);
+    });
+    it('compares with the batch so far: a second duplicate repeating the first changes nothing more', () => {
+      const one = row(['email=a@x.com'], { city: 'Austin' });
+      const two = row(['email=a@x.com'], { city: 'Austin' });
+      const decision = decide([one, two], { policy: policy({ action: 'update' }), claims, storedFields: stored });
+      expect(decision.decisions.map((d) => d.unchanged)).toEqual([false, true]);
+    });
+    it('a duplicate of a lead created earlier in the batch: unchanged only when it adds nothing', () => {
+      const first = row(['email=b@x.com'], { first_name: 'Ann', city: 'Austin' });
+      const same = row(['email=b@x.com'], { city: 'Austin', first_name: 'Ann' });
+      const other = row(['email=b@x.com'], { first_name: 'Ann', city: 'Dallas' });
+      const decision = decide([first, same, other], { policy: policy({ action: 'update' }) });
+      expect(decision.decisions.map((d) => [d.action, d.unchanged])).toEqual([
+        ['created', false],
+        ['updated', true],
+        ['updated', false],
+      ]);
+    });
+    it('a created, rejected or unmatched row is never unchanged, nor a stored lead whose fields are unknown', () => {
+      const decision = decide([row(['email=c@x.com']), row([], {}, 'rejected', 'email is required')], {
+        policy: policy({ action: 'update' }),
+      });
+      expect(decision.decisions.map((d) => d.unchanged)).toEqual([false, false]);
+      expect(unchangedOf({}, { action: 'update' }, { storedFields: new Map() }).decisions[0]?.unchanged).toBe(false);
+    });
+    it('a dry run compares with the stored fields, and writes and records nothing', () => {
+      const decision = unchangedOf({ first_name: 'Maria' }, { action: 'update' }, { claimedInFile: new Map() });
+      expect(decision.decisions[0]).toMatchObject({ action: 'updated', unchanged: true, previous: null });
+      expect(decision.updates.size).toBe(0);
+      const changes = unchangedOf({ first_name: 'Ann' }, { action: 'update' }, { claimedInFile: new Map() });
+      expect(changes.decisions[0]?.unchanged).toBe(false);
+    });
+    it("a dry run's match on a would-be lead of an earlier batch counts as updated, not unchanged", () => {
+      const one = row(['email=d@x.com'], { first_name: 'Ann' });
+      const two = row(['email=d@x.com'], { first_name: 'Ann' });
+      const decision = decide([one, two], {
+        policy: policy({ action: 'update' }),
+        claimedInFile: new Map([['email=d@x.com', 'would-be-1']]),
+      });
+      expect(decision.decisions.map((d) => [d.action, d.leadId, d.unchanged])).toEqual([
+        ['updated', 'would-be-1', false],
+        ['updated', 'would-be-1', false],
+      ]);
     });
   });
 

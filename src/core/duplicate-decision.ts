@@ -28,7 +28,10 @@ export interface DecisionInput<T extends DecisionCandidate> {
   readonly fieldsOf: (submission: T) => StoredFields;
   /** The stored claims found for the submissions' keys, by key. */
   readonly claims: ReadonlyMap<string, StoredClaim>;
-  /** The stored fields of the leads those claims point to (needed for update and merge, not for a dry run). */
+  /**
+   * The stored fields of the leads those claims point to, for update and merge (a dry run needs them too:
+   * they tell whether a duplicate would change anything).
+   */
   readonly storedFields: ReadonlyMap<string, StoredFields>;
   /** The time of the decision: the look-back window ends here. */
   readonly now: Date;
@@ -54,6 +57,11 @@ export interface Decision {
   readonly duplicateOf?: { readonly leadId: string; readonly key: string };
   /** For an update of a stored lead: its fields before this submission (what a revert restores). */
   readonly previous: StoredFields | null;
+  /**
+   * An update or merge that changes no value of the lead it matched (it still counts as updated). False
+   * when the lead's fields are not known: a dry run's would-be lead from an earlier batch of the file.
+   */
+  readonly unchanged: boolean;
 }
 
 /** The decision for a batch: a result per submission, and what storing them writes. */
@@ -79,6 +87,20 @@ function keyFields(key: string): string {
   return key.slice(0, key.indexOf('='));
 }
 
+// A field's value, blank (null, '' or missing: what combineFields treats as empty) as null.
+function valueIn(fields: StoredFields, name: string): StoredFields[string] {
+  const value = Object.hasOwn(fields, name) ? fields[name] : null;
+  return value === '' || value === undefined ? null : value;
+}
+
+/** Whether two sets of fields hold the same value in every field, whatever their order. */
+function sameFields(before: StoredFields, after: StoredFields): boolean {
+  for (const name of Object.keys(after)) if (valueIn(after, name) !== valueIn(before, name)) return false;
+  for (const name of Object.keys(before))
+    if (!Object.hasOwn(after, name) && valueIn(before, name) !== null) return false;
+  return true;
+}
+
 /**
  * Decides, in order, which submissions create a lead, update or merge into one, or are duplicates, given
  * the policy, the stored claims on their keys (and, in a dry run, the keys earlier batches claimed) and
@@ -102,6 +124,7 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
   const createdKeys: (readonly string[])[] = [];
   const pending = new Map<string, T>();
   const createdFields = new Map<string, StoredFields>();
+  // Stored leads' fields after the batch's submissions so far; a dry run keeps them only to compare.
   const updates = new Map<string, StoredFields>();
 
   const decide = (submission: T): Decision => {
@@ -113,6 +136,7 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
         leadId: submission.id,
         duplicate: false,
         previous: null,
+        unchanged: false,
       };
     }
     if (submission.verdict === 'rejected') {
@@ -123,6 +147,7 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
         leadId: submission.id,
         duplicate: false,
         previous: null,
+        unchanged: false,
       };
     }
     let match: string | undefined;
@@ -142,34 +167,46 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
           duplicate: true,
           duplicateOf: { leadId: match, key: keyFields(matchedKey) },
           previous: null,
+          unchanged: false,
         };
       }
       const action = policy.action === 'update' ? 'updated' : 'merged';
       const lead = pending.get(match);
       let previous: StoredFields | null = null;
+      let unchanged = false;
       if (lead) {
         // A lead created earlier in the batch: it is written once, with every later duplicate combined in.
-        createdFields.set(
-          match,
-          combineFields(
-            policy.action,
-            createdFields.get(match) ?? input.fieldsOf(lead),
-            input.fieldsOf(submission),
-            policy.fields,
-          ),
-        );
-      } else if (!dryRun) {
-        previous = updates.get(match) ?? input.storedFields.get(match) ?? {};
-        updates.set(match, combineFields(policy.action, previous, input.fieldsOf(submission), policy.fields));
+        const before = createdFields.get(match) ?? input.fieldsOf(lead);
+        const after = combineFields(policy.action, before, input.fieldsOf(submission), policy.fields);
+        createdFields.set(match, after);
+        unchanged = sameFields(before, after);
+      } else {
+        const known = updates.get(match) ?? input.storedFields.get(match);
+        if (known !== undefined || !dryRun) {
+          const before = known ?? {};
+          const after = combineFields(policy.action, before, input.fieldsOf(submission), policy.fields);
+          updates.set(match, after);
+          unchanged = known !== undefined && sameFields(before, after);
+          if (!dryRun) previous = before;
+        }
+        // Else a dry run's would-be lead of an earlier batch: its fields are nowhere, so it counts as changed.
       }
-      return { outcome: 'success', action, reason: null, leadId: match, duplicate: true, previous };
+      return { outcome: 'success', action, reason: null, leadId: match, duplicate: true, previous, unchanged };
     }
     const id = submission.id;
     pending.set(id, submission);
     created.push(id);
     createdKeys.push(submission.keys);
     for (const key of submission.keys) owners.set(key, id);
-    return { outcome: 'success', action: 'created', reason: null, leadId: id, duplicate: false, previous: null };
+    return {
+      outcome: 'success',
+      action: 'created',
+      reason: null,
+      leadId: id,
+      duplicate: false,
+      previous: null,
+      unchanged: false,
+    };
   };
 
   const decisions = input.submissions.map(decide);
@@ -178,5 +215,5 @@ export function decideDuplicates<T extends DecisionCandidate>(input: DecisionInp
     for (const key of createdKeys[index] ?? []) claims.push({ key, leadId });
   });
   claims.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-  return { decisions, created, createdFields, updates, claims, expired, cutoff };
+  return { decisions, created, createdFields, updates: dryRun ? new Map() : updates, claims, expired, cutoff };
 }

@@ -28,6 +28,7 @@ import * as duplicateOf from './migrations/0006-duplicate-of.js';
 import * as notifications from './migrations/0007-notifications.js';
 import * as importJobs from './migrations/0008-import-jobs.js';
 import * as webSessions from './migrations/0009-web-sessions.js';
+import * as importRouting from './migrations/0010-import-routing.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -80,6 +81,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0007-notifications': notifications,
   '0008-import-jobs': importJobs,
   '0009-web-sessions': webSessions,
+  '0010-import-routing': importRouting,
 };
 
 const migrationProvider: MigrationProvider = {

@@ -135,6 +135,8 @@ export interface ImportTable {
   validation: string | null;
   /** The revert's result (JSON, RevertResult), null before any. */
   revert: string | null;
+  /** 1: each row names its flow and source (flow_id, source_id columns); the import's own are null. */
+  route_by_columns: number;
 }
 
 /** The embedded job runner's queue. */

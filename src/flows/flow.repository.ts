@@ -30,6 +30,12 @@ export async function saveWebhookSecret(
   await update.execute();
 }
 
+/** Every flow's spec, by id. */
+export async function listFlowSpecs(db: Kysely<DB>): Promise<FlowSpec[]> {
+  const rows = await db.selectFrom('flows').select('spec').orderBy('id').execute();
+  return rows.map((row) => JSON.parse(row.spec) as FlowSpec);
+}
+
 /** Lists flows with their field counts and attached sources. */
 export async function listFlows(db: Kysely<DB>): Promise<FlowSummary[]> {
   const rows = await db.selectFrom('flows').select(['id', 'name', 'spec', 'updated_at']).orderBy('id').execute();

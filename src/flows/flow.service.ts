@@ -3,7 +3,14 @@ import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
 import { newWebhookSecret } from '../webhooks/webhook-signature.js';
-import { findFlowSpec, findWebhookSecret, listFlows, saveFlow, saveWebhookSecret } from './flow.repository.js';
+import {
+  findFlowSpec,
+  findWebhookSecret,
+  listFlowSpecs,
+  listFlows,
+  saveFlow,
+  saveWebhookSecret,
+} from './flow.repository.js';
 import { parseFlowDefinition, type FlowDefinitionBody, type FlowSummary } from './flow.schema.js';
 
 export interface ApplyResult {
@@ -94,6 +101,15 @@ export async function requireFlow(
     flowId,
     flows: ids.slice(0, LISTED_FLOWS),
   });
+}
+
+/**
+ * The flows a routed import's rows may go to: every flow, or for a source key's import (`onlySource`) the
+ * flows that source is attached to.
+ */
+export async function routableFlows(db: Kysely<DB>, onlySource: string | null): Promise<FlowSpec[]> {
+  const flows = await listFlowSpecs(db);
+  return onlySource === null ? flows : flows.filter((flow) => flow.sources.some((source) => source.id === onlySource));
 }
 
 /** Checks that a source exists and is attached to the flow, or throws source_not_found. */

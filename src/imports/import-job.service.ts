@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/auth.service.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
+import { ROUTING_FIELDS } from '../core/routing.js';
 import { requireFlow } from '../flows/flow.service.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { canTransition, ENDED_STATES, transitionRefused, type ImportState } from './import-state.js';
@@ -20,6 +21,18 @@ export async function describePrincipal(db: Kysely<DB>, principal: Principal): P
 
 /** The flow and source an upload goes to must be chosen, and its required fields mapped, before it runs. */
 async function assertReady(db: Kysely<DB>, row: ImportRow): Promise<void> {
+  const mapped = new Set((JSON.parse(row.mapping) as (string | null)[]).filter((field) => field !== null));
+  if (row.route_by_columns === 1) {
+    // Each row's own flow checks its required fields; the rows must name their flow and source.
+    const missing = ROUTING_FIELDS.filter((field) => !mapped.has(field));
+    if (missing.length > 0)
+      throw new AppError(
+        'required_fields_unmapped',
+        `${row.file_name}: ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not mapped to any column: a routed import's rows name their flow and source`,
+        { fields: missing },
+      );
+    return;
+  }
   if (!row.flow_id || !row.source_id)
     throw new AppError(
       'validation_failed',
@@ -30,7 +43,6 @@ async function assertReady(db: Kysely<DB>, row: ImportRow): Promise<void> {
       },
     );
   const flow = await requireFlow(db, row.flow_id);
-  const mapped = new Set((JSON.parse(row.mapping) as (string | null)[]).filter((field) => field !== null));
   const choices = row.mapping_choices ? (JSON.parse(row.mapping_choices) as Record<string, string | null>) : {};
   for (const value of Object.values(choices)) if (value) mapped.add(value.replace(/^\+/, ''));
   const missing = flow.fields.filter((field) => field.required && !mapped.has(field.name)).map((field) => field.name);

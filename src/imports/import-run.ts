@@ -8,11 +8,19 @@ import type { FlowSpec } from '../core/flow-spec.js';
 import type { Store } from '../db/database.js';
 import { isTransientStorageError } from '../db/transient.js';
 import { AppError, isAppError } from '../errors.js';
-import { addCustomFields, requireFlow } from '../flows/flow.service.js';
+import { addCustomFields, requireFlow, routableFlows } from '../flows/flow.service.js';
 import type { ReadSettings } from '../ingest/tabular.js';
 import { JobReleased } from '../jobs/job-runner.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
-import { planBatch, storeBatch, type BatchContext, type SubmissionResult } from '../leads/lead.service.js';
+import {
+  planBatch,
+  storeBatches,
+  type BatchContext,
+  type BatchPart,
+  type BatchPlan,
+  type Submission,
+  type SubmissionResult,
+} from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
 import { materializeImportFile } from './import-files.js';
 import { columnHints } from './import.service.js';
@@ -34,8 +42,8 @@ import {
   type ValidationState,
 } from './import.repository.js';
 import { finalState, ENDED_STATES, type ImportState } from './import-state.js';
+import { routingFlow, splitByFlow } from '../core/routing.js';
 import {
-  compileInputFlow,
   evaluateBatches,
   evaluateInWorker,
   reopen,
@@ -108,7 +116,9 @@ async function prepare(
   file: string,
   validate: boolean,
 ): Promise<Prepared> {
-  const stored = await requireFlow(store.db, row.flow_id ?? '');
+  const routed = row.route_by_columns === 1;
+  const flows = routed ? await routableFlows(store.db, row.source_id) : [];
+  const stored = routed ? routingFlow(flows) : await requireFlow(store.db, row.flow_id ?? '');
   const settings = JSON.parse(row.options) as ReadSettings;
   const base = {
     file,
@@ -141,6 +151,8 @@ async function prepare(
       assertImportable(plan, row.file_name);
       targets = plan.columns.map((column) => column.field);
       flow = plan.flow;
+      if (routed && plan.newFields.length > 0)
+        throw new AppError('mapping_invalid', `${row.file_name}: a routed import cannot add custom fields (+name)`);
       if (!validate && plan.newFields.length > 0) await addCustomFields(store.db, stored.id, plan.newFields);
       if (!validate)
         await store.db
@@ -158,6 +170,15 @@ async function prepare(
       flow,
       hints: columnHints(opened, flow, targets),
       sourceId: row.source_id ?? '',
+      ...(routed
+        ? {
+            routing: {
+              flows,
+              hints: Object.fromEntries(flows.map((each) => [each.id, columnHints(opened, each, targets)])),
+              onlySource: row.source_id ?? undefined,
+            },
+          }
+        : {}),
       batchSize: config.batchSize,
       now: Date.parse(row.started_at ?? row.created_at),
       ...(fixes.size > 0 ? { fixes: Object.fromEntries(fixes) } : {}),
@@ -219,7 +240,7 @@ export async function executeImport(
   try {
     source = await sourceFile(store, claimed);
     const { input, flow } = await prepare(store, config, claimed, source.file, false);
-    const context: BatchContext = { flow: compileInputFlow(input), sourceId: input.sourceId, importId };
+    const destinations = destinationsOf(input, importId);
     let counts = countsOf(claimed);
     const { batches, sha256 } = batchesOf(config, input, claimed.file_size);
     let stop: 'cancel' | 'release' | null = null;
@@ -228,7 +249,8 @@ export async function executeImport(
       if (lastRow <= counts.committed_rows) continue;
       const pending = submissions.filter((submission) => (submission.rowNumber ?? 0) > counts.committed_rows);
       const before = counts;
-      const saved = await commitBatch(store, config, importId, token, context, pending, lastRow, counts, fractionRead);
+      const batch = destinations(pending);
+      const saved = await commitBatch(store, config, importId, token, batch, lastRow, counts, fractionRead);
       counts = saved.counts;
       hooks.metrics?.importedRows(batchRows(before, counts));
       hooks.onProgress?.({ ...counts, fractionRead });
@@ -302,8 +324,7 @@ async function commitBatch(
   config: Config,
   importId: string,
   token: string,
-  context: BatchContext,
-  submissions: SubmissionBatch['submissions'],
+  batch: DestinedBatch,
   lastRow: number,
   counts: ImportCounts,
   fractionRead: number,
@@ -315,11 +336,11 @@ async function commitBatch(
     let cancelRequested = false;
     // The counts are saved in the batch's transaction but kept only once it committed: a retried
     // transaction (a lost duplicate-key race) must not count its rows twice.
-    const plan = await storeBatch(store, context, submissions, async (trx, planned) => {
-      const progress = tallied(counts, planned.results, lastRow);
+    const plans = await storeBatches(store, batch.parts, async (trx, planned) => {
+      const progress = tallied(counts, batch.results(planned), lastRow);
       cancelRequested = await saveProgress(trx, importId, token, progress, fractionRead, config.jobLeaseMs);
     });
-    return { counts: tallied(counts, plan.results, lastRow), cancelRequested };
+    return { counts: tallied(counts, batch.results(plans), lastRow), cancelRequested };
   });
 }
 
@@ -356,12 +377,16 @@ export async function executeValidation(
   try {
     source = await sourceFile(store, row);
     const { input } = await prepare(store, config, row, source.file, true);
-    const context: BatchContext = { flow: compileInputFlow(input), sourceId: input.sourceId, importId: null };
+    const destinations = destinationsOf(input, null);
     const { batches } = batchesOf(config, input, row.file_size);
     for await (const { submissions, fractionRead } of batches) {
       await nextTurn();
       if (hooks.signal?.aborted) throw new JobReleased(String(hooks.signal.reason));
-      const plan = await planBatch(store.db, null, context, submissions, ledger);
+      const batch = destinations(submissions);
+      const plans: BatchPlan[] = [];
+      for (const part of batch.parts)
+        plans.push(await planBatch(store.db, null, part.context, part.submissions, ledger));
+      const plan = { results: batch.results(plans) };
       const failing = submissions.flatMap((submission, index) => {
         const result = plan.results[index] as SubmissionResult;
         if (result.outcome === 'success') return [];
@@ -380,8 +405,8 @@ export async function executeValidation(
       });
       await insertReportRows(store.db, failing);
       const tally = tallied({ ...state, committed_rows: 0 }, plan.results, 0);
-      const { total, created, updated, failed, duplicates } = tally;
-      state = { ...state, total, created, updated, failed, duplicates, fractionRead };
+      const { total, created, updated, unchanged, failed, duplicates } = tally;
+      state = { ...state, total, created, updated, unchanged, failed, duplicates, fractionRead };
       await saveValidation(store.db, importId, state, false);
       hooks.onProgress?.({ ...tally, fractionRead });
     }
@@ -404,6 +429,61 @@ export async function executeValidation(
   }
 }
 
+/** A batch's rows split by where they are stored, and how to put the parts' results back in row order. */
+interface DestinedBatch {
+  readonly parts: readonly BatchPart[];
+  results(plans: readonly BatchPlan[]): SubmissionResult[];
+}
+
+/**
+ * Where a batch's rows are stored: all in the import's flow and source, or, for a routed import, each in
+ * the flow and source it names (a part per flow; a row refused for naming an unknown flow is recorded
+ * under the flow it named, which has no duplicate policy to apply).
+ */
+function destinationsOf(
+  input: EvaluationInput,
+  importId: string | null,
+): (submissions: readonly Submission[]) => DestinedBatch {
+  const routing = input.routing;
+  if (!routing) {
+    const context: BatchContext = { flow: { spec: input.flow }, sourceId: input.sourceId, importId };
+    return (submissions) => ({ parts: [{ context, submissions }], results: (plans) => plans[0]?.results ?? [] });
+  }
+  const contexts = new Map<string, BatchContext>(
+    routing.flows.map((flow) => [flow.id, { flow: { spec: flow }, sourceId: '', importId }]),
+  );
+  const contextOf = (flowId: string): BatchContext =>
+    contexts.get(flowId) ?? {
+      flow: {
+        spec: { id: flowId, name: flowId, defaultPhoneRegion: input.flow.defaultPhoneRegion, fields: [], sources: [] },
+      },
+      sourceId: '',
+      importId,
+    };
+  const keepFileOrder = routing.flows.some((flow) => flow.duplicates?.scope === 'account');
+  return (submissions) => {
+    const groups = splitByFlow(
+      submissions.map((submission) => submission.flowId ?? ''),
+      keepFileOrder,
+    );
+    const parts = groups.map((indexes) => ({
+      context: contextOf(submissions[indexes[0] as number]?.flowId ?? ''),
+      submissions: indexes.map((index) => submissions[index] as Submission),
+    }));
+    return {
+      parts,
+      results(plans) {
+        const results: SubmissionResult[] = new Array(submissions.length);
+        groups.forEach((indexes, part) => {
+          const planned = plans[part]?.results ?? [];
+          indexes.forEach((index, position) => (results[index] = planned[position] as SubmissionResult));
+        });
+        return results;
+      },
+    };
+  };
+}
+
 /** Runs an operation, again after each transient storage error, waiting RETRY_DELAYS_MS between tries. */
 async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
@@ -418,8 +498,8 @@ async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<
 }
 
 function countsOf(row: ImportRow): ImportCounts {
-  const { total, created, updated, failed, duplicates, committed_rows } = row;
-  return { total, created, updated, failed, duplicates, committed_rows };
+  const { total, created, updated, unchanged, failed, duplicates, committed_rows } = row;
+  return { total, created, updated, unchanged, failed, duplicates, committed_rows };
 }
 
 /** A batch's rows by outcome: the counts after it less the counts before. */
@@ -435,18 +515,22 @@ function batchRows(before: ImportCounts, after: ImportCounts) {
 function tallied(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): ImportCounts {
   let created = 0;
   let updated = 0;
+  let unchanged = 0;
   let failed = 0;
   let duplicates = 0;
   for (const result of results) {
     if (result.action === 'created') created++;
     else if (result.action === 'updated' || result.action === 'merged') updated++;
     else failed++;
+    // A subset of updated: total = created + updated + failed stays true.
+    if (result.unchanged) unchanged++;
     if (result.duplicate) duplicates++;
   }
   return {
     total: counts.total + results.length,
     created: counts.created + created,
     updated: counts.updated + updated,
+    unchanged: counts.unchanged + unchanged,
     failed: counts.failed + failed,
     duplicates: counts.duplicates + duplicates,
     committed_rows: lastRow,

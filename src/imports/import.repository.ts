@@ -44,6 +44,7 @@ export function newImportRow(values: NewImport): ImportTable {
     cancel_requested: 0,
     validation: null,
     revert: null,
+    route_by_columns: 0,
     ...values,
   };
 }
@@ -60,6 +61,8 @@ export interface ImportCounts {
   total: number;
   created: number;
   updated: number;
+  /** Of the updated rows, those that changed no value of their lead. */
+  unchanged: number;
   failed: number;
   duplicates: number;
   committed_rows: number;

@@ -7,7 +7,7 @@ export const validationSchema = z.object({
   total: z.number(),
   created: z.number(),
   updated: z.number(),
-  unchanged: z.number(),
+  unchanged: z.number().describe('of the updated rows, those that would change no value of their lead'),
   duplicates: z.number(),
   failed: z.number(),
   fractionRead: z.number(),
@@ -45,6 +45,9 @@ export const importSchema = z.object({
   status: z.string(),
   flowId: z.string().nullable(),
   sourceId: z.string().nullable(),
+  routeByColumns: z
+    .boolean()
+    .describe("each row names its flow and source (the file's flow_id and source_id columns); flowId is then null"),
   fileName: z.string(),
   fileSha256: z.string().nullable(),
   fileSize: z.number(),
@@ -52,6 +55,7 @@ export const importSchema = z.object({
   total: z.number(),
   created: z.number(),
   updated: z.number(),
+  unchanged: z.number().describe('of the updated rows, those that changed no value of their lead'),
   failed: z.number(),
   duplicates: z.number(),
   error: z.string().nullable(),

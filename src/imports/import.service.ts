@@ -6,10 +6,11 @@ import { newId } from '../core/ids.js';
 import type { FieldHints } from '../core/pipeline.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
-import { requireFlow, requireSource } from '../flows/flow.service.js';
+import { requireFlow, requireSource, routableFlows } from '../flows/flow.service.js';
+import { routingFlow } from '../core/routing.js';
 import type { ReadOverrides } from '../ingest/open-file.js';
 import type { TabularFile } from '../ingest/tabular.js';
-import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { createJobRunner } from '../jobs/create-job-runner.js';
 import type { JobHandlers } from '../jobs/job-runner.js';
 import { dispatchPendingDeliveries } from '../webhooks/webhook.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
@@ -24,8 +25,11 @@ export interface ImportRequest {
   readonly file: string;
   /** The name shown in messages and history (an upload's original name). */
   readonly displayName?: string;
-  readonly flowId: string;
-  readonly sourceId: string;
+  /** The flow and source of every row; none for a file whose rows name theirs (`routeByColumns`). */
+  readonly flowId?: string;
+  readonly sourceId?: string;
+  /** Each row goes to the flow and source its flow_id and source_id columns name. */
+  readonly routeByColumns?: boolean;
   readonly dryRun?: boolean;
   readonly read?: ReadOverrides;
   /** Header -> field (or null to skip) choices that override the suggested mapping. */
@@ -81,8 +85,9 @@ export class ImportInterrupted extends Error {
  */
 export async function runImport(store: Store, config: Config, request: ImportRequest): Promise<ImportSummary> {
   const startedAt = Date.now();
-  const stored = await requireFlow(store.db, request.flowId);
-  requireSource(stored, request.sourceId);
+  const routed = request.routeByColumns === true;
+  const stored = routed ? await routedTarget(store, request) : await requireFlow(store.db, request.flowId ?? '');
+  if (!routed) requireSource(stored, request.sourceId ?? '');
   const file = await openForFlow(
     request.file,
     {
@@ -97,13 +102,19 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   try {
     const plan = await planMapping(store.db, file, stored, { overrides: request.mapping, template: request.template });
     assertImportable(plan, file.fileName);
+    if (routed && plan.newFields.length > 0)
+      throw new AppError(
+        'mapping_invalid',
+        `${file.fileName}: a routed import's rows go to several flows, so it cannot add a custom field (+name): add it to the flows first`,
+      );
     const now = new Date().toISOString();
     await insertImport(
       store.db,
       newImportRow({
         id: importId,
-        flow_id: stored.id,
-        source_id: request.sourceId,
+        flow_id: routed ? null : stored.id,
+        source_id: routed ? null : (request.sourceId ?? null),
+        route_by_columns: routed ? 1 : 0,
         file_name: file.fileName,
         file_path: path.resolve(request.file),
         file_size: file.sizeBytes,
@@ -124,7 +135,7 @@ export async function runImport(store: Store, config: Config, request: ImportReq
     file.close();
   }
 
-  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
+  const jobs = createJobRunner(store, config);
   const hooks = (signal: AbortSignal): RunHooks => ({
     signal,
     cancel: request.signal,
@@ -134,11 +145,28 @@ export async function runImport(store: Store, config: Config, request: ImportReq
   const handlers: JobHandlers = dryRun
     ? { validate: async (_payload, context) => executeValidation(store, config, importId, hooks(context.signal)) }
     : { import: async (_payload, context) => executeImport(store, config, importId, hooks(context.signal)) };
-  const jobId = await jobs.enqueue(dryRun ? 'validate' : 'import', { importId }, { key: `import:${importId}` });
-  await jobs.runNow(jobId, handlers);
-  // The flow's webhook POST is a job of its own: a running `leadport serve` or worker delivers it.
-  if (!dryRun) await dispatchPendingDeliveries({ store, jobs });
+  try {
+    const jobId = await jobs.enqueue(dryRun ? 'validate' : 'import', { importId }, { key: `import:${importId}` });
+    await jobs.runNow(jobId, handlers);
+    // The flow's webhook POST is a job of its own: a running `leadport serve` or worker delivers it.
+    if (!dryRun) await dispatchPendingDeliveries({ store, jobs });
+  } finally {
+    await jobs.stop();
+  }
   return summaryOf(store, importId, startedAt, dryRun);
+}
+
+/** The flow a routed file is mapped against (every flow's fields), once the request is checked. */
+async function routedTarget(store: Store, request: ImportRequest): Promise<FlowSpec> {
+  const given = [request.flowId && 'flow', request.sourceId && 'source', request.template && 'template'].filter(
+    Boolean,
+  );
+  if (given.length > 0)
+    throw new AppError(
+      'bad_request',
+      `the rows of a routed import name their flow and source (flow_id and source_id columns): it takes no ${given.join(', ')}`,
+    );
+  return routingFlow(await routableFlows(store.db, null));
 }
 
 /**
@@ -156,16 +184,20 @@ export async function resumeImport(
   const row = await findImport(store.db, importId);
   if (!row) throw new AppError('import_not_found', `no import with id "${importId}"`);
   if (row.status === 'queued' || row.status === 'processing') {
-    const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs);
-    const jobId = await jobs.enqueue('import', { importId }, { key: `import:${importId}`, maxAttempts: 5 });
-    await jobs.runNow(jobId, {
-      import: async (_payload, context) =>
-        executeImport(store, config, importId, {
-          signal: context.signal,
-          cancel: hooks.signal,
-          onProgress: hooks.onProgress,
-        }),
-    });
+    const jobs = createJobRunner(store, config);
+    try {
+      const jobId = await jobs.enqueue('import', { importId }, { key: `import:${importId}`, maxAttempts: 5 });
+      await jobs.runNow(jobId, {
+        import: async (_payload, context) =>
+          executeImport(store, config, importId, {
+            signal: context.signal,
+            cancel: hooks.signal,
+            onProgress: hooks.onProgress,
+          }),
+      });
+    } finally {
+      await jobs.stop();
+    }
   }
   return summaryOf(store, importId, startedAt, false);
 }

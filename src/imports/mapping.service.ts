@@ -11,7 +11,7 @@ import { findImport, type ImportRow } from './import.repository.js';
 import { importView, visibleImport } from './import-query.service.js';
 import { previewFile, type Preview } from './preview.service.js';
 import type { MappingResult, MappingUpdate } from './upload.schema.js';
-import { chosenReadOptions, resolveTarget, storedReadSettings, uploadPreview } from './upload.service.js';
+import { chosenReadOptions, resolveTarget, storedReadSettings, uploadPreview, uploadTarget } from './upload.service.js';
 
 type Choices = Record<string, string | null>;
 
@@ -34,22 +34,42 @@ export async function updateMapping(
 ): Promise<MappingResult> {
   const row = await visibleImport(db, principal, importId);
   assertPreparing(row);
-  const flowChanged = update.flowId !== undefined && update.flowId !== row.flow_id;
-  const target = await resolveTarget(db, principal, {
-    flowId: update.flowId ?? row.flow_id ?? undefined,
-    sourceId: update.sourceId ?? row.source_id ?? undefined,
-  });
+  const routed = update.routeByColumns ?? row.route_by_columns === 1;
+  const routingChanged = routed !== (row.route_by_columns === 1);
+  const flowChanged = routingChanged || (update.flowId !== undefined && update.flowId !== row.flow_id);
+  const target = routed
+    ? await uploadTarget(db, principal, {
+        routeByColumns: true,
+        flowId: update.flowId,
+        sourceId: update.sourceId,
+        templateId: update.templateId ?? undefined,
+      })
+    : await resolveTarget(db, principal, {
+        flowId: update.flowId ?? (routingChanged ? undefined : (row.flow_id ?? undefined)),
+        sourceId: update.sourceId ?? (routingChanged ? undefined : (row.source_id ?? undefined)),
+      });
+  if (routed && Object.values(update.mapping ?? {}).some((field) => field?.startsWith('+')))
+    throw new AppError(
+      'mapping_invalid',
+      `${row.file_name}: a routed import's rows go to several flows, so it cannot add a custom field (+name): add it to the flows first`,
+      { field: 'mapping' },
+    );
   const stored: Choices = flowChanged || !row.mapping_choices ? {} : (JSON.parse(row.mapping_choices) as Choices);
   // Spread, not assign: a header named __proto__ stays a key.
   const choices: Choices = { ...stored, ...update.mapping };
-  const template =
-    update.templateId !== undefined
+  const template = routed
+    ? undefined
+    : update.templateId !== undefined
       ? (update.templateId ?? undefined)
       : flowChanged
         ? undefined
         : (row.template_id ?? undefined);
-  const remaps = update.flowId !== undefined || update.templateId !== undefined || update.mapping !== undefined;
-  if (target.flowId === undefined && (update.mapping !== undefined || update.templateId))
+  const remaps =
+    update.flowId !== undefined ||
+    update.templateId !== undefined ||
+    update.mapping !== undefined ||
+    update.routeByColumns !== undefined;
+  if (!routed && target.flowId === undefined && (update.mapping !== undefined || update.templateId))
     throw new AppError('validation_failed', `import ${row.id} has no flow yet: send flowId with the mapping`, {
       field: 'flowId',
     });
@@ -57,15 +77,17 @@ export async function updateMapping(
   const { preview, kept } = await readAgain(db, row, (file) =>
     previewKeepingChoices(db, config, file, row.file_name, choices, update.mapping ?? {}, {
       flowId: target.flowId,
+      routing: target.routing,
       read,
       template,
     }),
   );
-  if (remaps && target.flowId !== undefined) assertMappable(row, preview);
+  if (remaps && (target.flowId !== undefined || routed)) assertMappable(row, preview);
 
   const values = {
     flow_id: target.flowId ?? null,
     source_id: target.sourceId ?? null,
+    route_by_columns: routed ? 1 : 0,
     template_id: preview.template?.id ?? null,
     format: preview.format,
     options: JSON.stringify(storedReadSettings(preview, read)),
@@ -119,7 +141,7 @@ async function previewKeepingChoices(
   displayName: string,
   choices: Choices,
   requested: Readonly<Choices>,
-  request: Pick<Parameters<typeof previewFile>[2], 'flowId' | 'read' | 'template'>,
+  request: Pick<Parameters<typeof previewFile>[2], 'flowId' | 'routing' | 'read' | 'template'>,
 ): Promise<{ preview: Preview; kept: Choices }> {
   // The size was checked when it came in; a limit lowered since must not strand it.
   const reading = { ...config, maxUploadBytes: Number.POSITIVE_INFINITY };

@@ -1,7 +1,8 @@
 import { checkSamples, type SampleCheck } from '../core/column-hints.js';
 import type { Config } from '../config.js';
 import type { FieldType } from '../core/field-types.js';
-import type { FieldSpec } from '../core/flow-spec.js';
+import type { FieldSpec, FlowSpec } from '../core/flow-spec.js';
+import { routingFlow } from '../core/routing.js';
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { requireFlow } from '../flows/flow.service.js';
@@ -16,6 +17,8 @@ export interface PreviewRequest {
   readonly displayName?: string | undefined;
   /** Without a flow the file is read and its columns shown, none mapped. */
   readonly flowId?: string | undefined;
+  /** A routed file (its rows name their flow and source): mapped to the fields of these flows instead. */
+  readonly routing?: readonly FlowSpec[] | undefined;
   readonly read?: ReadOverrides | undefined;
   readonly mapping?: Readonly<Record<string, string | null>> | undefined;
   readonly template?: string | undefined;
@@ -58,8 +61,10 @@ export interface Preview {
  */
 export async function previewFile(db: Kysely<DB>, config: Config, request: PreviewRequest): Promise<Preview> {
   const read = { maxBytes: config.maxUploadBytes, ...request.read, displayName: request.displayName };
-  if (request.flowId === undefined) return previewWithoutFlow(await openTabularFile(request.file, read), request.rows);
-  const flow = await requireFlow(db, request.flowId);
+  let flow: FlowSpec;
+  if (request.routing) flow = routingFlow(request.routing);
+  else if (request.flowId !== undefined) flow = await requireFlow(db, request.flowId);
+  else return previewWithoutFlow(await openTabularFile(request.file, read), request.rows);
   const file = await openForFlow(request.file, read, flow);
   try {
     const plan = await planMapping(db, file, flow, { overrides: request.mapping, template: request.template });

@@ -4,9 +4,10 @@ import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/auth.service.js';
 import { compileFlow } from '../core/pipeline.js';
+import { compileRouter, routingFlow } from '../core/routing.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { requireFlow } from '../flows/flow.service.js';
+import { requireFlow, routableFlows } from '../flows/flow.service.js';
 import { openTabularFile } from '../ingest/open-file.js';
 import type { ReadSettings } from '../ingest/tabular.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
@@ -120,7 +121,7 @@ function assertFixable(row: ImportRow): void {
     throw new AppError('conflict', `import ${row.id} is being validated: fix its rows once the validation ends`, {
       importId: row.id,
     });
-  if (!row.flow_id || !row.source_id)
+  if (row.route_by_columns !== 1 && (!row.flow_id || !row.source_id))
     throw new AppError('validation_failed', `import ${row.id}: choose a flow and a source first`, {
       flowId: row.flow_id,
       sourceId: row.source_id,
@@ -214,20 +215,30 @@ async function recheckRow(
   headers: readonly string[],
   cells: readonly string[],
 ): Promise<SubmissionResult> {
-  const flow = await requireFlow(db, row.flow_id ?? '');
+  const routed = row.route_by_columns === 1;
+  const flows = routed ? await routableFlows(db, row.source_id) : [];
+  const flow = routed ? routingFlow(flows) : await requireFlow(db, row.flow_id ?? '');
   const targets = JSON.parse(row.mapping) as (string | null)[];
-  const compiled = compileFlow(flow, {}, new Date(Date.parse(row.started_at ?? row.created_at)));
+  const now = new Date(Date.parse(row.started_at ?? row.created_at));
+  const compiled = compileFlow(flow, {}, now);
   const sourceId = row.source_id ?? '';
+  const route = routed ? compileRouter({ flows, hints: {}, onlySource: row.source_id ?? undefined }, now) : undefined;
   const submissions = toSubmissions(
     [{ cells: [...cells], recordNumber: rowNumber }],
     headers,
     targets,
     compiled,
     sourceId,
+    route,
   );
+  // A routed row is checked for duplicates in the flow it names (none for a flow that does not exist).
+  const named = submissions[0]?.flowId;
+  const spec = routed
+    ? (flows.find((each) => each.id === named) ?? { ...flow, id: named ?? '', duplicates: undefined })
+    : flow;
   const ledger = await DryRunLedger.open();
   try {
-    const plan = await planBatch(db, null, { flow: compiled, sourceId, importId: null }, submissions, ledger);
+    const plan = await planBatch(db, null, { flow: { spec }, sourceId, importId: null }, submissions, ledger);
     return plan.results[0] as SubmissionResult;
   } finally {
     await ledger.close();

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { FlowSpec } from '../core/flow-spec.js';
 import { compileFlow, type CompiledFlow, type FieldHints } from '../core/pipeline.js';
+import { compileRouter, type RoutingInput } from '../core/routing.js';
 import { AppError, type ErrorCode } from '../errors.js';
 import { openTabularFile } from '../ingest/open-file.js';
 import type { RawRecord, ReadSettings, TabularFile } from '../ingest/tabular.js';
@@ -36,6 +37,8 @@ export interface EvaluationInput {
   readonly now?: number;
   /** Rows fixed inline before the import ran: row number -> the row's cells, used instead of the file's. */
   readonly fixes?: Readonly<Record<number, readonly string[]>>;
+  /** A routed import: each row goes to the flow and source it names, among these (`flow` is then the routing flow). */
+  readonly routing?: RoutingInput;
 }
 
 /** Compiles the input's flow (once per thread that evaluates). */
@@ -49,6 +52,9 @@ export async function* evaluateBatches(
   input: EvaluationInput,
   flow: CompiledFlow = compileInputFlow(input),
 ): AsyncGenerator<SubmissionBatch> {
+  const route = input.routing
+    ? compileRouter(input.routing, input.now === undefined ? undefined : new Date(input.now))
+    : undefined;
   let pending: RawRecord[] = [];
   // Exactly batchSize rows a batch (the reader hands over records in chunks of its own size): a batch is
   // the unit a stop waits for and a resume restarts after.
@@ -56,7 +62,7 @@ export async function* evaluateBatches(
     const rows = pending.length > input.batchSize ? pending.slice(0, input.batchSize) : pending;
     pending = rows === pending ? [] : pending.slice(input.batchSize);
     return {
-      submissions: toSubmissions(rows, input.headers, input.targets, flow, input.sourceId),
+      submissions: toSubmissions(rows, input.headers, input.targets, flow, input.sourceId, route),
       lastRow: rows[rows.length - 1]?.recordNumber ?? 0,
       fractionRead: file.fractionRead(),
     };

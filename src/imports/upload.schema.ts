@@ -16,6 +16,10 @@ export type ReadOptions = z.infer<typeof readOptionsSchema>;
 export const uploadFieldsSchema = z.strictObject({
   flowId: identifier.optional(),
   sourceId: identifier.optional(),
+  routeByColumns: z
+    .boolean()
+    .optional()
+    .describe("true: each row names its flow and source in the file's flow_id and source_id columns"),
   templateId: z.string().min(1).max(200).optional(),
   options: readOptionsSchema.optional(),
 });
@@ -25,6 +29,12 @@ export type UploadFields = z.infer<typeof uploadFieldsSchema>;
 export const mappingUpdateSchema = z.strictObject({
   flowId: identifier.optional(),
   sourceId: identifier.optional(),
+  routeByColumns: z
+    .boolean()
+    .optional()
+    .describe(
+      'true: each row names its flow and source (map columns to flow_id and source_id; flowId and sourceId are cleared); false: back to one flow and source',
+    ),
   templateId: z
     .string()
     .min(1)

@@ -8,7 +8,8 @@ import type { Config } from '../config.js';
 import { newId } from '../core/ids.js';
 import type { DB } from '../db/schema.js';
 import { AppError } from '../errors.js';
-import { requireFlow } from '../flows/flow.service.js';
+import { requireFlow, routableFlows } from '../flows/flow.service.js';
+import type { FlowSpec } from '../core/flow-spec.js';
 import type { ReadSettings } from '../ingest/tabular.js';
 import { deleteImportFile, storeImportFile, uploadTooLarge } from './import-files.js';
 import { describePrincipal } from './import-job.service.js';
@@ -45,10 +46,12 @@ export interface StoredReadSettings extends ReadSettings {
 export interface UploadTarget {
   readonly flowId: string | undefined;
   readonly sourceId: string | undefined;
+  /** A routed import (its rows name their flow and source): the flows they may name. */
+  readonly routing?: FlowSpec[] | undefined;
 }
 
 const FILE_FIELD = 'file';
-const FIELDS = 'file, flowId, sourceId, templateId, options';
+const FIELDS = 'file, flowId, sourceId, routeByColumns, templateId, options';
 
 /**
  * Receives an upload (`POST /api/imports`): streams the `file` part into the database under a new import id
@@ -84,7 +87,7 @@ export async function uploadImport(
           },
         );
       // Fields sent before the file are checked before it is read: a refused upload is not streamed first.
-      await resolveTarget(db, principal, parseFields(values));
+      await uploadTarget(db, principal, parseFields(values));
       const copy = path.join(directory, 'upload');
       const out = await fs.promises.open(copy, 'wx');
       let stored: { size: number; sha256: string };
@@ -101,7 +104,7 @@ export async function uploadImport(
         field: FILE_FIELD,
       });
     const fields = parseFields(values);
-    const target = await resolveTarget(db, principal, fields);
+    const target = await uploadTarget(db, principal, fields);
     if (fields.templateId !== undefined && target.flowId === undefined)
       throw new AppError('validation_failed', 'a template belongs to a flow: send flowId with templateId', {
         field: 'flowId',
@@ -110,6 +113,7 @@ export async function uploadImport(
       file: file.path,
       displayName: file.name,
       flowId: target.flowId,
+      routing: target.routing,
       read: fields.options,
       template: fields.templateId,
     });
@@ -119,6 +123,7 @@ export async function uploadImport(
         id: importId,
         flow_id: target.flowId ?? null,
         source_id: target.sourceId ?? null,
+        route_by_columns: target.routing ? 1 : 0,
         template_id: preview.template?.id ?? null,
         file_name: file.name,
         file_size: file.size,
@@ -157,6 +162,9 @@ async function* copiedTo(content: AsyncIterable<Buffer>, out: FileHandle): Async
 /** The text fields, checked: known names only, `options` as JSON of read settings. */
 function parseFields(values: Readonly<Record<string, string>>): UploadFields {
   const raw: Record<string, unknown> = { ...values };
+  // A multipart field is text: "true"/"false" are the flag; anything else is left for the schema to refuse.
+  if (values.routeByColumns === 'true' || values.routeByColumns === 'false')
+    raw.routeByColumns = values.routeByColumns === 'true';
   if (values.options !== undefined) {
     try {
       raw.options = JSON.parse(values.options);
@@ -180,6 +188,27 @@ function parseFields(values: Readonly<Record<string, string>>): UploadFields {
     throw new AppError('validation_failed', problems.map((p) => `${p.field}: ${p.message}`).join('; '), { problems });
   }
   return parsed.data;
+}
+
+/**
+ * Where an upload's rows go: a flow and source checked against the caller (resolveTarget), or, routed by
+ * the file's own columns, every flow the caller may import into (a source key: only its own source).
+ */
+export async function uploadTarget(
+  db: Kysely<DB>,
+  principal: Principal,
+  fields: Pick<UploadFields, 'flowId' | 'sourceId' | 'templateId' | 'routeByColumns'>,
+): Promise<UploadTarget> {
+  if (!fields.routeByColumns) return resolveTarget(db, principal, fields);
+  const named = (['flowId', 'sourceId', 'templateId'] as const).filter((name) => fields[name] !== undefined);
+  if (named.length > 0)
+    throw new AppError(
+      'validation_failed',
+      `routeByColumns: the rows name their flow and source in the flow_id and source_id columns; send no ${named.join(', ')} with it`,
+      { field: 'routeByColumns' },
+    );
+  const onlySource = principal.kind === 'source' ? principal.sourceId : null;
+  return { flowId: undefined, sourceId: onlySource ?? undefined, routing: await routableFlows(db, onlySource) };
 }
 
 /**

@@ -45,20 +45,25 @@ export class DryRunLedger {
     return new DryRunLedger(dir, db, rowWriter, lookup, record);
   }
 
-  /** The would-be lead owning each of the keys that earlier batches claimed. */
-  lookup(keys: readonly string[]): Map<string, string> {
+  /**
+   * The would-be lead owning each of the keys (of a duplicate scope: a routed file's rows go to several
+   * flows, each with its own) that earlier batches claimed.
+   */
+  lookup(scope: string, keys: readonly string[]): Map<string, string> {
+    const prefix = `${scope}\u0000`;
     const rows = this.writer.all(
       this.lookupSql,
-      keys.map((key) => [key]),
+      keys.map((key) => [prefix + key]),
     ) as { key: string; lead_id: string }[];
-    return new Map(rows.map((row) => [row.key, row.lead_id]));
+    return new Map(rows.map((row) => [row.key.slice(prefix.length), row.lead_id]));
   }
 
-  /** Records the keys this batch's would-be leads claimed. */
-  record(claims: readonly { key: string; leadId: string }[]): void {
+  /** Records the keys of a scope that this batch's would-be leads claimed. */
+  record(scope: string, claims: readonly { key: string; leadId: string }[]): void {
+    const prefix = `${scope}\u0000`;
     this.writer.run(
       this.recordSql,
-      claims.map((claim) => [claim.key, claim.leadId]),
+      claims.map((claim) => [prefix + claim.key, claim.leadId]),
     );
   }
 

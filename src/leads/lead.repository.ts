@@ -229,9 +229,14 @@ const KEY_LOCK_CLASS = 0x4c50;
  * in ascending order so that writers locking overlapping keys queue instead of deadlocking. Held until the
  * transaction ends; a hash collision only makes two unrelated keys take turns.
  */
-export async function lockDuplicateKeys(trx: Transaction<DB>, scope: string, keys: readonly string[]): Promise<void> {
-  if (keys.length === 0) return;
-  const hashes = [...new Set(keys.map((key) => keyLockHash(scope, key)))].sort((a, b) => a - b);
+export async function lockDuplicateKeys(
+  trx: Transaction<DB>,
+  groups: readonly { readonly scope: string; readonly keys: readonly string[] }[],
+): Promise<void> {
+  const hashes = [...new Set(groups.flatMap(({ scope, keys }) => keys.map((key) => keyLockHash(scope, key))))].sort(
+    (a, b) => a - b,
+  );
+  if (hashes.length === 0) return;
   await sql`select count(pg_advisory_xact_lock(${KEY_LOCK_CLASS}, h)) from unnest(${hashes}::integer[]) as t(h)`.execute(
     trx,
   );

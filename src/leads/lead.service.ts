@@ -49,6 +49,9 @@ export interface Submission {
   /** What the failed-records file shows if the submission does not succeed: a row's cells (when it may fail), or the raw values (JSON). */
   readonly originalJson: string;
   readonly durationUs: number;
+  /** A routed import's row: the flow and source it names (the batch context's otherwise). */
+  readonly flowId?: string;
+  readonly sourceId?: string;
 }
 
 /** The submission of an evaluated lead; `cells` are a batch row's original cells, given when it may fail. */
@@ -75,17 +78,18 @@ export function evaluatedSubmission(
   };
 }
 
-/** The submission of a row that could not be evaluated. */
+/** The submission of a row that could not be evaluated (`error`), or was refused before it was (`rejected`). */
 export function erroredSubmission(
   rowNumber: number | null,
   raw: RawLead,
   reason: string,
   cells?: readonly string[],
+  verdict: 'error' | 'rejected' = 'error',
 ): Submission {
   return {
     id: newId(),
     rowNumber,
-    verdict: 'error',
+    verdict,
     reason,
     rawJson: null,
     fieldsJson: null,
@@ -104,10 +108,13 @@ export interface SubmissionResult {
   readonly duplicate: boolean;
   /** For a duplicate that was rejected: the lead it matched and the key's field names. */
   readonly duplicateOf?: { readonly leadId: string; readonly key: string };
+  /** An update or merge that changes no value of the lead (counted as updated too). */
+  readonly unchanged: boolean;
 }
 
 export interface BatchContext {
-  readonly flow: CompiledFlow;
+  /** The flow the batch's rows go to: its id and duplicate policy are what storing them needs. */
+  readonly flow: Pick<CompiledFlow, 'spec'>;
   readonly sourceId: string;
   readonly importId: string | null;
 }
@@ -159,12 +166,17 @@ export async function planBatch(
   for (const submission of submissions) for (const key of submission.keys) wanted.add(key);
   const claims =
     policy && wanted.size > 0 ? await findDuplicateKeys(db, writer, scope, [...wanted]) : new Map<string, ClaimedKey>();
-  // Fields are read for the leads a duplicate may update or merge into; a dry run changes none.
+  // Fields are read for the leads a duplicate may update or merge into; a dry run changes none, but reads
+  // them to tell whether a duplicate would change anything (the `unchanged` count).
   let storedFields = new Map<string, StoredFields>();
-  if (policy !== undefined && policy.action !== 'reject' && dryRun === null && claims.size > 0) {
+  if (policy !== undefined && policy.action !== 'reject' && claims.size > 0) {
     storedFields = await findLeadFields(db, [...new Set([...claims.values()].map((claim) => claim.leadId))]);
   }
-  const claimedInFile = dryRun ? (wanted.size > 0 ? dryRun.lookup([...wanted]) : new Map<string, string>()) : null;
+  const claimedInFile = dryRun
+    ? wanted.size > 0
+      ? dryRun.lookup(scope, [...wanted])
+      : new Map<string, string>()
+    : null;
   const decision = decideDuplicates({ submissions, policy, fieldsOf, claims, storedFields, now, claimedInFile });
 
   const events: EventTable[] = [];
@@ -177,7 +189,7 @@ export async function planBatch(
       leads.push({
         id: submission.id,
         flow_id: flowId,
-        source_id: context.sourceId,
+        source_id: submission.sourceId ?? context.sourceId,
         import_id: context.importId,
         row_number: submission.rowNumber,
         fields: merged ? JSON.stringify(merged) : (submission.fieldsJson ?? '{}'),
@@ -192,7 +204,7 @@ export async function planBatch(
     events.push({
       id: submission.id,
       flow_id: flowId,
-      source_id: context.sourceId,
+      source_id: submission.sourceId ?? context.sourceId,
       import_id: context.importId,
       row_number: submission.rowNumber,
       outcome: result.outcome,
@@ -209,7 +221,7 @@ export async function planBatch(
       created_at: nowIso,
     });
   });
-  if (dryRun) dryRun.record(decision.claims);
+  if (dryRun) dryRun.record(scope, decision.claims);
   return {
     results: decision.decisions,
     events,
@@ -247,6 +259,12 @@ function isRetryable(error: unknown): boolean {
   return error instanceof DuplicateKeyRace || RETRYABLE_SQLSTATES.has((error as { code?: string })?.code ?? '');
 }
 
+/** A batch's rows that go to one flow: a routed import's batch has one part per flow its rows name. */
+export interface BatchPart {
+  readonly context: BatchContext;
+  readonly submissions: readonly Submission[];
+}
+
 /**
  * Plans and writes a batch in one transaction, planning again when a concurrent writer won a duplicate key
  * (PostgreSQL; SQLite's immediate transactions serialise writers). `extra` runs in the same transaction.
@@ -257,20 +275,43 @@ export async function storeBatch(
   submissions: readonly Submission[],
   extra?: (trx: Transaction<DB>, plan: BatchPlan) => Promise<void>,
 ): Promise<BatchPlan> {
-  const policy = context.flow.spec.duplicates;
-  const keys = policy ? [...new Set(submissions.flatMap((submission) => submission.keys))] : [];
+  const [plan] = await storeBatches(
+    store,
+    [{ context, submissions }],
+    extra && ((trx, plans) => extra(trx, plans[0] as BatchPlan)),
+  );
+  return plan as BatchPlan;
+}
+
+/**
+ * Stores the parts of a batch in one transaction, in order (a later part sees what an earlier one claimed),
+ * and returns a plan per part. On PostgreSQL the duplicate keys of every part are locked first, all in one
+ * sorted order, so writers of the same keys (an import's batch, real-time groups) take turns without
+ * deadlocking and a lost race cannot happen; SQLite's immediate transactions already run one writer at a time.
+ */
+export async function storeBatches(
+  store: Store,
+  parts: readonly BatchPart[],
+  extra?: (trx: Transaction<DB>, plans: readonly BatchPlan[]) => Promise<void>,
+): Promise<BatchPlan[]> {
+  const locks = parts.flatMap(({ context, submissions }) => {
+    const policy = context.flow.spec.duplicates;
+    if (!policy) return [];
+    const keys = [...new Set(submissions.flatMap((submission) => submission.keys))];
+    return [{ scope: duplicateScope(policy, context.flow.spec.id), keys }];
+  });
   for (let attempt = 1; ; attempt++) {
     try {
       return await store.transaction(async (trx, writer) => {
-        // PostgreSQL: writers of the same keys (an import's chunk, real-time groups) take turns, so the plan
-        // below sees every claim committed before it and a lost race cannot happen. SQLite's immediate
-        // transactions already run one writer at a time.
-        if (policy && store.dialect === 'postgres')
-          await lockDuplicateKeys(trx, duplicateScope(policy, context.flow.spec.id), keys);
-        const plan = await planBatch(trx, writer, context, submissions);
-        await writeBatch(trx, writer, plan);
-        if (extra) await extra(trx, plan);
-        return plan;
+        if (store.dialect === 'postgres') await lockDuplicateKeys(trx, locks);
+        const plans: BatchPlan[] = [];
+        for (const { context, submissions } of parts) {
+          const plan = await planBatch(trx, writer, context, submissions);
+          await writeBatch(trx, writer, plan);
+          plans.push(plan);
+        }
+        if (extra) await extra(trx, plans);
+        return plans;
       });
     } catch (error) {
       if (!isRetryable(error) || attempt >= RACE_RETRIES) throw error;

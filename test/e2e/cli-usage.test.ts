@@ -119,6 +119,24 @@ describe('leadport CLI usage', () => {
     });
   });
 
+  it('imports a file whose rows name their flow and source with --route-by-columns instead of --flow/--source', async () => {
+    await cli(t.url, ['flows', 'apply', exampleFlow]);
+    const file = path.join(dir, 'routed.csv');
+    fs.writeFileSync(
+      file,
+      'flow_id,source_id,first_name,email,state\nsolar,acme-media,Ann,ann@routed.com,TX\nroof,acme-media,Bo,bo@routed.com,TX\n',
+    );
+    for (const worker of ['on', 'off']) {
+      const imported = await cli(t.url, ['import', file, '--route-by-columns', '--json', '--dry-run'], {
+        LEADPORT_IMPORT_WORKER: worker,
+      });
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(JSON.parse(imported.stdout)).toMatchObject({ total: 2, created: 1, failed: 1 });
+    }
+    const both = await cli(t.url, ['import', file, '--route-by-columns', '--flow', 'solar']);
+    expect(both).toMatchObject({ code: 1, stderr: expect.stringMatching(/it takes no flow$/m) });
+  });
+
   it('reads a local file of any size: the upload limit is for HTTP uploads', async () => {
     await cli(t.url, ['flows', 'apply', exampleFlow]);
     // 0.0001 MB is 105 bytes; the example file is several times that.

@@ -243,7 +243,7 @@ for (const dialect of DIALECTS) {
       expect(await claimImportLease(t.store.db, importId, 'fresh', 60_000)).toBeUndefined();
       await new Promise((resolve) => setTimeout(resolve, 80));
       expect(await claimImportLease(t.store.db, importId, 'fresh', 60_000)).toBeDefined();
-      const counts = { total: 1, created: 1, updated: 0, failed: 0, duplicates: 0, committed_rows: 2 };
+      const counts = { total: 1, created: 1, updated: 0, unchanged: 0, failed: 0, duplicates: 0, committed_rows: 2 };
       await expect(
         t.store.db.transaction().execute((trx) => saveProgress(trx, importId, 'stale', counts, 0.5)),
       ).rejects.toBeInstanceOf(LeaseLost);
