@@ -129,9 +129,21 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** Saves a screenshot of the 1280x720 window under test/browser/screenshots (gitignored), to look at after a run. */
+/**
+ * Saves a screenshot of the 1280x720 window under test/browser/screenshots (gitignored), to look at after a
+ * run, once the page's transitions have ended (a drawer half slid in shows nothing of the screen). Endless
+ * animations (a loader, a running progress bar) are not waited for.
+ */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
+  await page.evaluate(() =>
+    Promise.all(
+      document
+        .getAnimations()
+        .filter((animation) => animation.effect?.getComputedTiming().iterations !== Number.POSITIVE_INFINITY)
+        .map((animation) => animation.finished.catch(() => undefined)),
+    ),
+  );
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
 }
 

@@ -186,10 +186,7 @@ describe.skipIf(!browserSuite)('the screens in Chromium', () => {
     // A source imports into its own flows, as itself.
     await page.getByRole('link', { name: 'Import' }).click();
     await page.getByLabel('Flow').waitFor();
-    expect(await page.getByLabel('Source').locator('option').allTextContents()).toEqual([
-      'Acme Media (acme-media)',
-      'Each row names it (source_id column)',
-    ]);
+    expect(await page.getByLabel('Source').locator('option').allTextContents()).toEqual(['Acme Media (acme-media)']);
     await page.getByLabel('File').setInputFiles(MULTI_SHEET);
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByRole('table', { name: 'First rows of the file' }).waitFor();

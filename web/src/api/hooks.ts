@@ -46,6 +46,42 @@ export function useFlow(id: string | null | undefined) {
   });
 }
 
+/** A flow field as the import wizard maps columns to it. */
+export interface TargetField {
+  readonly name: string;
+  readonly label: string;
+  readonly type: string;
+  readonly required: boolean;
+}
+
+/**
+ * The fields of several flows, for a file whose rows name their flow (routeByColumns): each flow as an
+ * admin reads it (`GET /api/flows/:id`, the flow editor's cache), or, for a source, its submission docs of
+ * each of its flows. In the order of `flowIds`; a flow not loaded yet is left out.
+ */
+export function useFieldsOfFlows(flowIds: readonly string[], asSource: string | null) {
+  return useQueries({
+    queries: flowIds.map((flowId) =>
+      asSource === null
+        ? {
+            queryKey: ['flows', flowId],
+            queryFn: () => api('GET', `/api/flows/${encodeURIComponent(flowId)}`, { schema: flowSchema }),
+          }
+        : {
+            queryKey: ['docs', flowId, asSource],
+            queryFn: () =>
+              api('GET', `/api/flows/${encodeURIComponent(flowId)}/sources/${encodeURIComponent(asSource)}/docs`, {
+                schema: submissionDocsSchema,
+              }),
+          },
+    ),
+    combine: (results) => ({
+      flows: results.flatMap((result) => (result.data ? [result.data.fields as readonly TargetField[]] : [])),
+      isPending: results.some((result) => result.isPending),
+    }),
+  });
+}
+
 export function useSources() {
   return useQuery({
     queryKey: ['sources'],

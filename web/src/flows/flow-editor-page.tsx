@@ -4,6 +4,7 @@ import {
   Anchor,
   Button,
   Checkbox,
+  Code,
   Grid,
   Group,
   Loader,
@@ -66,11 +67,7 @@ function FieldsEditor({
             <Table.Th>Label</Table.Th>
             <Table.Th>Type</Table.Th>
             <Table.Th>Required</Table.Th>
-            <Table.Th>
-              <Text size="xs" c="gray.7">
-                Remove
-              </Text>
-            </Table.Th>
+            <Table.Th>Remove</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -376,7 +373,9 @@ export function FlowEditorPage() {
                 <TextInput
                   label="Flow id"
                   value={definition.id}
-                  disabled={!isNew}
+                  // Readable, not greyed out: the id is fixed once the flow exists (URLs and files name it).
+                  readOnly={!isNew}
+                  variant={isNew ? 'default' : 'filled'}
                   onChange={(event) => edit({ id: event.currentTarget.value })}
                   required
                 />
@@ -458,12 +457,21 @@ export function FlowEditorPage() {
             </Title>
             <Textarea
               aria-label="Flow JSON"
-              description="The same definition as `leadport flows apply` takes; edit either side."
+              description={
+                <>
+                  The same definition <Code fz="inherit">leadport flows apply</Code> takes; edit either side.
+                </>
+              }
               value={json}
-              autosize
-              minRows={16}
-              maxRows={32}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 12 } }}
+              // As tall as the window leaves room for, so the panel (sticky) never runs below it.
+              styles={{
+                input: {
+                  fontFamily: 'var(--mantine-font-family-monospace)',
+                  fontSize: 12,
+                  height: 'calc(100vh - 250px)',
+                  minHeight: 240,
+                },
+              }}
               onChange={(event) => {
                 const text = event.currentTarget.value;
                 setJson(text);

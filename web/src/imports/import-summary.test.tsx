@@ -10,6 +10,7 @@ const ended: ImportView = {
   status: 'completed_with_errors',
   flowId: 'solar',
   sourceId: 'acme-media',
+  routeByColumns: false,
   fileName: 'spring.csv',
   fileSha256: null,
   fileSize: 2048,
@@ -17,6 +18,7 @@ const ended: ImportView = {
   total: 10,
   created: 7,
   updated: 1,
+  unchanged: 0,
   failed: 2,
   duplicates: 1,
   error: null,
@@ -98,5 +100,19 @@ describe('the summary of an import', () => {
     );
     expect(screen.getByRole('heading', { name: 'Failed' })).toBeTruthy();
     expect(screen.queryByRole('button', { name: 'Revert import' })).toBeNull();
+  });
+
+  it("says where the rows of a routed import went: each row's own flow and source", () => {
+    renderInApp(
+      <ImportSummary
+        view={{ ...ended, routeByColumns: true, flowId: null, sourceId: null }}
+        reverting={false}
+        error={null}
+        onRevert={vi.fn()}
+      />,
+    );
+    expect(
+      screen.getByText(/Flow: from the file's flow_id column · Source: from the file's source_id column/),
+    ).toBeTruthy();
   });
 });

@@ -1,7 +1,10 @@
 import { DonutChart } from '@mantine/charts';
-import { Alert, Button, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Alert, Box, Button, ColorSwatch, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { useState } from 'react';
 import { type ImportView, STATUS_WORDS } from '../api/imports';
+import { formatCount, formatDuration, formatTime, plural, sentence } from '../ui/format';
+import { Stats } from '../ui/stats';
+import { RowReportTable } from './wizard/row-report';
 
 // The status heading's colour: the words say it, the colour only helps a glance.
 const STATUS_TEXT_COLORS: Record<string, string> = {
@@ -9,9 +12,9 @@ const STATUS_TEXT_COLORS: Record<string, string> = {
   completed_with_errors: 'var(--lp-text-warn)',
   failed: 'var(--lp-text-bad)',
 };
-import { formatDuration, formatTime } from '../ui/format';
-import { Stats } from '../ui/stats';
-import { RowReportTable } from './wizard/row-report';
+
+// States a revert may undo (src/imports/import-state.ts): a cancelled import keeps what it committed.
+const REVERTABLE = ['completed', 'completed_with_errors', 'cancelled'];
 
 interface ImportSummaryProps {
   readonly view: ImportView;
@@ -32,24 +35,31 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
     { name: 'Updated', value: view.updated, color: 'blue.6' },
     { name: 'Failed', value: view.failed, color: 'red.6' },
   ].filter((item) => item.value > 0);
-  const canRevert =
-    (view.status === 'completed' || view.status === 'completed_with_errors') && view.created + view.updated > 0;
+  const canRevert = REVERTABLE.includes(view.status) && view.created + view.updated > 0;
   const revert = view.revert;
+  const where = view.routeByColumns
+    ? ["Flow: from the file's flow_id column", "Source: from the file's source_id column"]
+    : [`Flow: ${view.flowId}`, `Source: ${view.sourceId ?? '—'}`];
+  const about = [
+    view.fileName,
+    ...where,
+    `finished ${formatTime(view.finishedAt)}`,
+    `took ${formatDuration(view.durationMs)}`,
+    ...(view.startedBy ? [`by ${view.startedBy}`] : []),
+  ];
 
   return (
     <Stack>
-      <Group justify="space-between" align="start">
-        <div>
+      <Group justify="space-between" align="start" wrap="nowrap">
+        <Box style={{ flex: 1, minWidth: 0 }}>
           <Title order={2} size="h3" c={STATUS_TEXT_COLORS[view.status]}>
             {words}
           </Title>
           <Text c="gray.7" size="sm">
-            {view.fileName} · {view.flowId ?? 'flows from the file'} / {view.sourceId ?? 'sources from the file'} ·
-            finished {formatTime(view.finishedAt)} · took {formatDuration(view.durationMs)}
-            {view.startedBy ? ` · by ${view.startedBy}` : ''}
+            {about.join(' · ')}
           </Text>
-        </div>
-        <Group>
+        </Box>
+        <Group wrap="nowrap">
           {view.failed > 0 && (
             <Button
               component="a"
@@ -67,16 +77,22 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
           )}
         </Group>
       </Group>
-      {view.error && (
+      {view.error && view.status === 'cancelled' && (
+        <Alert color="gray" title="Stopped before the end" role="status">
+          {sentence(view.error)}.
+          {view.created + view.updated > 0 ? ' What it imported before that stays, unless you revert the import.' : ''}
+        </Alert>
+      )}
+      {view.error && view.status !== 'cancelled' && (
         <Alert color="red" role="alert" title="The import stopped">
-          {view.error}
+          {sentence(view.error)}
         </Alert>
       )}
       {confirming && (
         <Alert color="red" title="Revert this import?" role="alertdialog" aria-label="Revert this import?">
           <Text size="sm" mb="sm">
-            This removes the {view.created} leads the import created and restores the {view.updated} it updated to their
-            earlier values. Leads changed since are kept and listed.
+            This removes the {plural(view.created, 'lead')} the import created and gives the{' '}
+            {plural(view.updated, 'lead')} it updated their earlier values. Leads changed since are kept and listed.
           </Text>
           <Group>
             <Button
@@ -102,20 +118,27 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
       )}
       {revert && (
         <Alert
-          color={revert.status === 'running' ? 'blue' : 'violet'}
-          title={revert.status === 'running' ? 'Reverting…' : 'Reverted'}
+          color={revert.status === 'running' ? 'blue' : revert.status === 'failed' ? 'red' : 'violet'}
+          // Once it is done, the heading above already says "Reverted".
+          title={
+            revert.status === 'running' ? 'Reverting…' : revert.status === 'failed' ? 'The revert stopped' : undefined
+          }
           role="status"
         >
-          {revert.removed} leads removed, {revert.restored} restored
-          {revert.conflicts.length > 0
-            ? `; ${revert.conflicts.length} kept because they changed since: ${revert.conflicts.map((c) => `${c.leadId} (${c.reason})`).join(', ')}`
+          The revert removed {plural(revert.removed, 'lead')} and restored {formatCount(revert.restored)}
+          {revert.conflictCount > 0
+            ? `; ${plural(revert.conflictCount, 'lead')} kept because they changed since: ${revert.conflicts
+                .slice(0, 5)
+                .map((c) => `${c.leadId} (${c.reason})`)
+                .join(', ')}${revert.conflictCount > 5 ? ', …' : ''}`
             : ''}
-          .
+          .{revert.error ? ` ${sentence(revert.error)}.` : ''}
         </Alert>
       )}
       <Group align="stretch" wrap="nowrap">
-        <Stack style={{ flex: 1 }}>
+        <Box style={{ flex: 1 }}>
           <Stats
+            cols={3}
             items={[
               { label: 'Total', value: view.total },
               { label: 'Created', value: view.created, color: 'var(--lp-text-good)' },
@@ -125,22 +148,44 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
               { label: 'Fixed inline', value: view.fixed ?? 0 },
             ]}
           />
-        </Stack>
+        </Box>
         {outcomes.length > 0 && (
           <Paper
             withBorder
-            p="xs"
-            w={200}
+            p="sm"
+            w={340}
             role="img"
-            aria-label={`Outcomes: ${outcomes.map((item) => `${item.value} ${item.name.toLowerCase()}`).join(', ')}`}
+            aria-label={`Outcomes: ${outcomes.map((item) => `${formatCount(item.value)} ${item.name.toLowerCase()}`).join(', ')}`}
           >
-            <DonutChart
-              data={outcomes}
-              size={150}
-              thickness={24}
-              withTooltip={false}
-              chartLabel={`${view.total} rows`}
-            />
+            <Group wrap="nowrap" gap="lg" h="100%">
+              <DonutChart
+                data={outcomes}
+                size={132}
+                thickness={20}
+                withTooltip={false}
+                // One outcome is a whole ring: no seam where it starts.
+                paddingAngle={outcomes.length > 1 ? 2 : 0}
+                strokeWidth={outcomes.length > 1 ? 1 : 0}
+              />
+              <Stack gap={6}>
+                {outcomes.map((item) => (
+                  <Group key={item.name} gap={8} wrap="nowrap">
+                    <ColorSwatch
+                      color={`var(--mantine-color-${item.color.replace('.', '-')})`}
+                      size={12}
+                      withShadow={false}
+                    />
+                    <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+                      {item.name} {formatCount(item.value)}
+                      <Text span size="sm" c="gray.7">
+                        {' '}
+                        ({percentOf(item.value, view.total)})
+                      </Text>
+                    </Text>
+                  </Group>
+                ))}
+              </Stack>
+            </Group>
           </Paper>
         )}
       </Group>
@@ -154,4 +199,14 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
       )}
     </Stack>
   );
+}
+
+// One failed row in thousands reads "<0.1%", not "0%": a share that exists never reads as none.
+function percentOf(value: number, total: number): string {
+  if (total === 0) return '0%';
+  const percent = (value / total) * 100;
+  if (percent > 0 && percent < 0.1) return '<0.1%';
+  if (percent < 1) return `${Math.round(percent * 10) / 10}%`;
+  if (percent > 99 && percent < 100) return `${Math.floor(percent * 10) / 10}%`;
+  return `${Math.round(percent)}%`;
 }

@@ -1,4 +1,4 @@
-import { Anchor, Badge, Group, NativeSelect, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, NativeSelect, Stack, Text, Title } from '@mantine/core';
 import { createColumnHelper } from '@tanstack/react-table';
 import { useState } from 'react';
 import { Link } from 'react-router';
@@ -7,7 +7,7 @@ import { useImports } from '../api/hooks';
 import { type ImportView, STATUS_COLORS, STATUS_WORDS } from '../api/imports';
 import { DataTable } from '../ui/data-table';
 import { ErrorNotice } from '../ui/error-notice';
-import { formatCount, formatDuration, formatTime } from '../ui/format';
+import { formatCount, formatDuration, formatShortTime, plural } from '../ui/format';
 
 const column = createColumnHelper<ImportView>();
 
@@ -16,11 +16,11 @@ const columns = [
     header: 'Started',
     cell: (info) => (
       <Anchor component={Link} to={`/jobs/${info.row.original.id}`} size="sm">
-        {formatTime(info.getValue())}
+        {formatShortTime(info.getValue())}
       </Anchor>
     ),
   }),
-  column.accessor('fileName', { header: 'File' }),
+  column.accessor('fileName', { header: 'File', meta: { maxWidth: 170 } }),
   column.accessor('status', {
     header: 'Status',
     cell: (info) => (
@@ -29,15 +29,42 @@ const columns = [
       </Badge>
     ),
   }),
-  column.accessor('flowId', { header: 'Flow', cell: (info) => info.getValue() ?? 'from file' }),
-  column.accessor('sourceId', { header: 'Source', cell: (info) => info.getValue() ?? 'from file' }),
-  column.accessor('total', { header: 'Rows', cell: (info) => formatCount(info.getValue()) }),
-  column.accessor('created', { header: 'Created', cell: (info) => formatCount(info.getValue()) }),
-  column.accessor('updated', { header: 'Updated', cell: (info) => formatCount(info.getValue()) }),
-  column.accessor('failed', { header: 'Failed', cell: (info) => formatCount(info.getValue()) }),
-  column.accessor('duplicates', { header: 'Duplicates', cell: (info) => formatCount(info.getValue()) }),
-  column.accessor('durationMs', { header: 'Duration', cell: (info) => formatDuration(info.getValue()) }),
-  column.accessor('startedBy', { header: 'By', cell: (info) => info.getValue() ?? '' }),
+  // An import whose rows name their own flow and source (routeByColumns) has neither of its own.
+  column.accessor('flowId', {
+    header: 'Flow',
+    cell: (info) => (info.row.original.routeByColumns ? 'from the file' : (info.getValue() ?? '—')),
+  }),
+  column.accessor('sourceId', {
+    header: 'Source',
+    cell: (info) => (info.row.original.routeByColumns ? 'from the file' : (info.getValue() ?? '—')),
+  }),
+  column.accessor('total', { header: 'Rows', cell: (info) => formatCount(info.getValue()), meta: { numeric: true } }),
+  column.accessor('created', {
+    header: 'Created',
+    cell: (info) => formatCount(info.getValue()),
+    meta: { numeric: true },
+  }),
+  column.accessor('updated', {
+    header: 'Updated',
+    cell: (info) => formatCount(info.getValue()),
+    meta: { numeric: true },
+  }),
+  column.accessor('failed', {
+    header: 'Failed',
+    cell: (info) => formatCount(info.getValue()),
+    meta: { numeric: true },
+  }),
+  column.accessor('duplicates', {
+    header: 'Duplicates',
+    cell: (info) => formatCount(info.getValue()),
+    meta: { numeric: true },
+  }),
+  column.accessor('durationMs', {
+    header: 'Duration',
+    cell: (info) => formatDuration(info.getValue()),
+    meta: { numeric: true },
+  }),
+  column.accessor('startedBy', { header: 'By', cell: (info) => info.getValue() ?? '', meta: { maxWidth: 150 } }),
 ];
 
 const STATUS_FILTER = [
@@ -53,27 +80,31 @@ export function JobsPage() {
   const rows = (imports.data ?? []).filter((view) => !status || view.status === status);
   return (
     <Stack>
-      <Group justify="space-between" align="end">
-        <Title order={1}>Batch jobs</Title>
-        <NativeSelect
-          label="Status"
-          value={status}
-          onChange={(event) => setStatus(event.currentTarget.value)}
-          data={STATUS_FILTER}
-          w={220}
-        />
-      </Group>
+      <Title order={1}>Batch jobs</Title>
+      <NativeSelect
+        label="Status"
+        value={status}
+        onChange={(event) => setStatus(event.currentTarget.value)}
+        data={STATUS_FILTER}
+        w={220}
+      />
       {imports.error && <ErrorNotice title="Could not load the imports">{errorMessage(imports.error)}</ErrorNotice>}
       <DataTable
         label="Import history"
         data={rows}
         columns={columns}
         getRowId={(view) => view.id}
-        height="calc(100vh - 200px)"
-        empty={imports.isPending ? 'Loading…' : 'No imports yet.'}
+        height="calc(100vh - 290px)"
+        empty={
+          imports.isPending
+            ? 'Loading…'
+            : status
+              ? `No imports are ${(STATUS_WORDS[status] ?? status).toLowerCase()}.`
+              : 'No imports yet. Import a file from the Leads page, or run leadport import.'
+        }
       />
       <Text size="sm" c="gray.7">
-        {rows.length} imports
+        {plural(rows.length, 'import')}
       </Text>
     </Stack>
   );

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { errorMessage } from '../api/client';
 import { useLead } from '../api/hooks';
 import { ErrorNotice } from '../ui/error-notice';
-import { formatTime } from '../ui/format';
+import { formatTime, sentence } from '../ui/format';
 
 // The lead as a person would name it: its name, else its email, else "Lead".
 function titleOf(fields: Record<string, unknown>): string {
@@ -20,23 +20,27 @@ export function LeadDrawer({ id, onClose }: { id: string | null; onClose: () => 
       onClose={onClose}
       position="right"
       size="xl"
-      title={lead.data ? titleOf(lead.data.fields) : 'Lead'}
+      title={
+        <Text component="span" fw={700} size="xl">
+          {lead.data ? titleOf(lead.data.fields) : 'Lead'}
+        </Text>
+      }
     >
       {lead.isPending && <Loader aria-label="Loading the lead" />}
       {lead.error && <ErrorNotice title="Could not load the lead">{errorMessage(lead.error)}</ErrorNotice>}
       {lead.data && (
         <Stack>
           <Group gap="xs">
-            <Badge variant="light">{lead.data.flowId}</Badge>
-            <Badge variant="light" color="gray">
-              {lead.data.sourceId}
-            </Badge>
             <Badge color={lead.data.stored ? 'green' : 'orange'} variant="light">
-              {lead.data.stored ? 'stored' : 'rejected'}
+              {lead.data.stored ? 'Stored' : 'Rejected'}
             </Badge>
+            <Text size="sm">
+              Flow <Code>{lead.data.flowId}</Code> · Source <Code>{lead.data.sourceId}</Code>
+            </Text>
           </Group>
           <Text size="sm" c="gray.7">
-            Created {formatTime(lead.data.createdAt)} · updated {formatTime(lead.data.updatedAt)}
+            Created {formatTime(lead.data.createdAt)}
+            {lead.data.updatedAt !== lead.data.createdAt ? ` · updated ${formatTime(lead.data.updatedAt)}` : ''}
             {lead.data.importId && (
               <>
                 {' '}
@@ -90,8 +94,8 @@ export function LeadDrawer({ id, onClose }: { id: string | null; onClose: () => 
               {lead.data.events.map((event) => (
                 <Table.Tr key={`${event.createdAt}-${event.action}`}>
                   <Table.Td>{formatTime(event.createdAt)}</Table.Td>
-                  <Table.Td>{event.outcome}</Table.Td>
-                  <Table.Td>{event.action}</Table.Td>
+                  <Table.Td>{sentence(event.outcome)}</Table.Td>
+                  <Table.Td>{sentence(event.action)}</Table.Td>
                   <Table.Td>{event.reason ?? ''}</Table.Td>
                 </Table.Tr>
               ))}

@@ -7,7 +7,7 @@ import type { LeadSummary } from '../../../src/leads/lead.schema';
 import { errorMessage } from '../api/client';
 import { type LeadFilters, useFlows, useLeads, useSession, useSources } from '../api/hooks';
 import { DataTable } from '../ui/data-table';
-import { formatTime } from '../ui/format';
+import { formatShortTime, plural } from '../ui/format';
 import { ErrorNotice } from '../ui/error-notice';
 import { LeadDrawer } from './lead-drawer';
 
@@ -55,6 +55,7 @@ export function LeadsPage() {
     before,
   };
   const leads = useLeads(filters);
+  const filtered = Boolean(filters.q || filters.flowId || filters.sourceId || filters.outcome || from || to);
   const resetPaging = () => {
     setCursors([]);
     setBefore(undefined);
@@ -65,7 +66,7 @@ export function LeadsPage() {
       header: 'Submitted',
       cell: (info) => (
         <Anchor component="button" type="button" size="sm" onClick={() => setOpenLead(info.row.original.id)}>
-          {formatTime(info.getValue())}
+          {formatShortTime(info.getValue())}
         </Anchor>
       ),
     }),
@@ -185,36 +186,45 @@ export function LeadsPage() {
         columns={columns}
         getRowId={(lead) => lead.id}
         height="calc(100vh - 290px)"
-        empty={leads.isPending ? 'Loading…' : 'No leads match. Import a file or send a submission to see leads here.'}
+        empty={
+          leads.isPending
+            ? 'Loading…'
+            : filtered
+              ? 'No leads match these filters.'
+              : 'No leads yet. Import a file, or send a submission, and they appear here.'
+        }
       />
       <Group justify="space-between">
         <Text size="sm" c="gray.7" aria-live="polite">
-          {leads.data
-            ? `${leads.data.items.length} leads on this page${before ? '' : ' · updates every few seconds'}`
+          {leads.data && leads.data.items.length > 0
+            ? `${plural(leads.data.items.length, 'lead')} on this page${before ? '' : ' · new leads appear as they arrive'}`
             : ''}
         </Text>
-        <Group gap="xs">
-          <Button
-            variant="default"
-            disabled={cursors.length === 0}
-            onClick={() => {
-              setBefore(cursors.at(-1));
-              setCursors(cursors.slice(0, -1));
-            }}
-          >
-            Newer
-          </Button>
-          <Button
-            variant="default"
-            disabled={!leads.data?.next}
-            onClick={() => {
-              setCursors([...cursors, before]);
-              setBefore(leads.data?.next ?? undefined);
-            }}
-          >
-            Older
-          </Button>
-        </Group>
+        {/* Paging only where there is a page to move to: an empty first page has none. */}
+        {(cursors.length > 0 || (leads.data?.items.length ?? 0) > 0) && (
+          <Group gap="xs">
+            <Button
+              variant="default"
+              disabled={cursors.length === 0}
+              onClick={() => {
+                setBefore(cursors.at(-1));
+                setCursors(cursors.slice(0, -1));
+              }}
+            >
+              Newer
+            </Button>
+            <Button
+              variant="default"
+              disabled={!leads.data?.next}
+              onClick={() => {
+                setCursors([...cursors, before]);
+                setBefore(leads.data?.next ?? undefined);
+              }}
+            >
+              Older
+            </Button>
+          </Group>
+        )}
       </Group>
       <LeadDrawer id={openLead} onClose={() => setOpenLead(null)} />
     </Stack>

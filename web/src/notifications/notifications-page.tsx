@@ -14,25 +14,29 @@ export function NotificationsPage() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: ['notifications'] });
   const items = notifications.data?.items ?? [];
   return (
-    <Stack maw={900}>
+    <Stack>
       <Group justify="space-between">
         <Title order={1}>Notifications</Title>
-        <Button
-          variant="default"
-          disabled={(notifications.data?.unread ?? 0) === 0}
-          onClick={async () => {
-            await api('POST', '/api/notifications/read');
-            await refresh();
-          }}
-        >
-          Mark all read
-        </Button>
+        {items.length > 0 && (
+          <Button
+            variant="default"
+            disabled={(notifications.data?.unread ?? 0) === 0}
+            onClick={async () => {
+              await api('POST', '/api/notifications/read');
+              await refresh();
+            }}
+          >
+            Mark all read
+          </Button>
+        )}
       </Group>
       {notifications.error && (
         <ErrorNotice title="Could not load notifications">{errorMessage(notifications.error)}</ErrorNotice>
       )}
       {items.length === 0 && !notifications.isPending && (
-        <Text c="gray.7">No notifications yet. You get one when an import ends.</Text>
+        <Text c="gray.7">
+          No notifications yet. One arrives here when an import, its validation or its revert ends.
+        </Text>
       )}
       {items.map((item) => (
         <Paper key={item.id} withBorder p="md" bg={item.readAt ? undefined : 'blue.0'}>

@@ -47,35 +47,31 @@ export function ReportPage() {
 
   return (
     <Stack>
-      <Group justify="space-between" align="end">
-        <Title order={1}>Report</Title>
+      <Title order={1}>Report</Title>
+      {isAdmin && (
         <Group>
-          {isAdmin && (
-            <NativeSelect
-              label="Flow"
-              value={flowId}
-              onChange={(event) => setFlowId(event.currentTarget.value)}
-              data={[
-                { value: '', label: 'All flows' },
-                ...(flows.data ?? []).map((flow) => ({ value: flow.id, label: flow.name })),
-              ]}
-              w={200}
-            />
-          )}
-          {isAdmin && (
-            <NativeSelect
-              label="Source"
-              value={sourceId}
-              onChange={(event) => setSourceId(event.currentTarget.value)}
-              data={[
-                { value: '', label: 'All sources' },
-                ...(sources.data ?? []).map((source) => ({ value: source.id, label: source.name })),
-              ]}
-              w={200}
-            />
-          )}
+          <NativeSelect
+            label="Flow"
+            value={flowId}
+            onChange={(event) => setFlowId(event.currentTarget.value)}
+            data={[
+              { value: '', label: 'All flows' },
+              ...(flows.data ?? []).map((flow) => ({ value: flow.id, label: flow.name })),
+            ]}
+            w={200}
+          />
+          <NativeSelect
+            label="Source"
+            value={sourceId}
+            onChange={(event) => setSourceId(event.currentTarget.value)}
+            data={[
+              { value: '', label: 'All sources' },
+              ...(sources.data ?? []).map((source) => ({ value: source.id, label: source.name })),
+            ]}
+            w={200}
+          />
         </Group>
-      </Group>
+      )}
       {report.error && <ErrorNotice title="Could not load the report">{errorMessage(report.error)}</ErrorNotice>}
       <Stats
         items={[
@@ -115,6 +111,8 @@ export function ReportPage() {
               data={topReasons}
               dataKey="reason"
               orientation="vertical"
+              // One reason would otherwise be a bar as tall as the chart.
+              maxBarWidth={28}
               yAxisProps={{ width: 220 }}
               xAxisProps={{ allowDecimals: false }}
               series={[{ name: 'Leads', color: 'orange.6' }]}
@@ -130,20 +128,29 @@ export function ReportPage() {
           <Table.Thead>
             <Table.Tr>
               <Table.Th>Flow / source</Table.Th>
-              <Table.Th>Accepted</Table.Th>
-              <Table.Th>Rejected</Table.Th>
-              <Table.Th>Errors</Table.Th>
+              <Table.Th ta="right">Accepted</Table.Th>
+              <Table.Th ta="right">Rejected</Table.Th>
+              <Table.Th ta="right">Errors</Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
             {[...bySource.entries()].map(([key, counts]) => (
               <Table.Tr key={key}>
                 <Table.Td>{key}</Table.Td>
-                <Table.Td>{counts.success.toLocaleString()}</Table.Td>
-                <Table.Td>{counts.failure.toLocaleString()}</Table.Td>
-                <Table.Td>{counts.error.toLocaleString()}</Table.Td>
+                <Table.Td ta="right">{counts.success.toLocaleString()}</Table.Td>
+                <Table.Td ta="right">{counts.failure.toLocaleString()}</Table.Td>
+                <Table.Td ta="right">{counts.error.toLocaleString()}</Table.Td>
               </Table.Tr>
             ))}
+            {bySource.size === 0 && (
+              <Table.Tr>
+                <Table.Td colSpan={4}>
+                  <Text c="gray.7" ta="center" py="md">
+                    {report.isPending ? 'Loading…' : 'No submissions yet.'}
+                  </Text>
+                </Table.Td>
+              </Table.Tr>
+            )}
           </Table.Tbody>
         </Table>
       </Paper>

@@ -229,7 +229,7 @@ export function SourcesPage() {
   };
 
   return (
-    <Stack maw={1000}>
+    <Stack>
       <Group justify="space-between">
         <Title order={1}>Sources</Title>
         {!isAdmin && <Badge variant="light">Your source</Badge>}

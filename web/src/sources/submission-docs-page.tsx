@@ -16,7 +16,7 @@ export function SubmissionDocsPage() {
     return <ErrorNotice title="Could not load the submission docs">{errorMessage(docs.error)}</ErrorNotice>;
   const data = docs.data;
   return (
-    <Stack maw={1000}>
+    <Stack>
       <Anchor component={Link} to="/sources" size="sm">
         ← Sources
       </Anchor>

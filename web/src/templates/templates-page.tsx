@@ -5,7 +5,7 @@ import type { TemplateView } from '../../../src/templates/template.schema';
 import { api, errorMessage } from '../api/client';
 import { useTemplates } from '../api/hooks';
 import { ErrorNotice } from '../ui/error-notice';
-import { formatTime } from '../ui/format';
+import { formatShortTime } from '../ui/format';
 
 function TemplateRow({ template, onError }: { template: TemplateView; onError: (message: string | null) => void }) {
   const queryClient = useQueryClient();
@@ -26,7 +26,9 @@ function TemplateRow({ template, onError }: { template: TemplateView; onError: (
     <Table.Tr>
       <Table.Td>
         {name === null ? (
-          <Text fw={600}>{template.name}</Text>
+          <Text fw={600} size="sm">
+            {template.name}
+          </Text>
         ) : (
           <TextInput
             aria-label={`New name for ${template.name}`}
@@ -37,16 +39,20 @@ function TemplateRow({ template, onError }: { template: TemplateView; onError: (
       </Table.Td>
       <Table.Td>{template.flowId}</Table.Td>
       <Table.Td>
-        <Text size="xs">
+        <Group gap={6}>
           {mapped.slice(0, 4).map(([header, field]) => (
-            <span key={header}>
-              {header} → <Code>{field}</Code>{' '}
-            </span>
+            <Text key={header} size="xs" style={{ whiteSpace: 'nowrap' }}>
+              {header} → <Code>{field}</Code>
+            </Text>
           ))}
-          {mapped.length > 4 ? `and ${mapped.length - 4} more` : ''}
-        </Text>
+          {mapped.length > 4 && (
+            <Text size="xs" c="gray.7">
+              and {mapped.length - 4} more
+            </Text>
+          )}
+        </Group>
       </Table.Td>
-      <Table.Td>{formatTime(template.updatedAt)}</Table.Td>
+      <Table.Td style={{ whiteSpace: 'nowrap' }}>{formatShortTime(template.updatedAt)}</Table.Td>
       <Table.Td>
         <Group gap={4} wrap="nowrap">
           {name === null ? (

@@ -1,5 +1,12 @@
 import { Box, Table, Text } from '@mantine/core';
-import { type ColumnDef, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import {
+  type ColumnDef,
+  type ColumnMeta,
+  flexRender,
+  getCoreRowModel,
+  type RowData,
+  useReactTable,
+} from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type ReactNode, useRef } from 'react';
 
@@ -15,7 +22,34 @@ interface DataTableProps<T> {
   readonly empty?: ReactNode;
 }
 
+declare module '@tanstack/react-table' {
+  interface ColumnMeta<TData extends RowData, TValue> {
+    /** Figures align right, so their digits line up. */
+    numeric?: boolean;
+    /** A long value (a file name, an e-mail) is cut with an ellipsis at this width; its title shows it whole. */
+    maxWidth?: number;
+  }
+}
+
 const ROW_HEIGHT = 41;
+
+// biome-ignore lint/suspicious/noExplicitAny: any column's meta.
+function cellStyle(meta: ColumnMeta<any, any> | undefined) {
+  return { whiteSpace: 'nowrap' as const, textAlign: meta?.numeric ? ('right' as const) : undefined };
+}
+
+// A cell's content cut at the column's width (a table cell itself grows with its content whatever its style).
+function Clipped({ width, title, children }: { width: number | undefined; title: unknown; children: ReactNode }) {
+  if (!width) return children;
+  return (
+    <div
+      title={typeof title === 'string' ? title : undefined}
+      style={{ maxWidth: width, overflow: 'hidden', textOverflow: 'ellipsis' }}
+    >
+      {children}
+    </div>
+  );
+}
 
 /**
  * A table of any length in constant DOM: TanStack Table for the columns, TanStack Virtual for the rows, with
@@ -47,12 +81,12 @@ export function DataTable<T>({ data, columns, label, getRowId, height = 520, emp
       role="region"
       aria-label={label}
     >
-      <Table stickyHeader highlightOnHover verticalSpacing={8} aria-label={label}>
+      <Table stickyHeader highlightOnHover verticalSpacing={8} horizontalSpacing={8} aria-label={label}>
         <Table.Thead>
           {table.getHeaderGroups().map((group) => (
             <Table.Tr key={group.id}>
               {group.headers.map((header) => (
-                <Table.Th key={header.id} style={{ whiteSpace: 'nowrap' }}>
+                <Table.Th key={header.id} style={cellStyle(header.column.columnDef.meta)}>
                   {flexRender(header.column.columnDef.header, header.getContext())}
                 </Table.Th>
               ))}
@@ -79,11 +113,16 @@ export function DataTable<T>({ data, columns, label, getRowId, height = 520, emp
             if (!row) return null;
             return (
               <Table.Tr key={row.id} data-index={item.index} style={{ height: ROW_HEIGHT }}>
-                {row.getVisibleCells().map((cell) => (
-                  <Table.Td key={cell.id} style={{ whiteSpace: 'nowrap' }}>
-                    {flexRender(cell.column.columnDef.cell, cell.getContext())}
-                  </Table.Td>
-                ))}
+                {row.getVisibleCells().map((cell) => {
+                  const meta = cell.column.columnDef.meta;
+                  return (
+                    <Table.Td key={cell.id} style={cellStyle(meta)}>
+                      <Clipped width={meta?.maxWidth} title={cell.getValue()}>
+                        {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                      </Clipped>
+                    </Table.Td>
+                  );
+                })}
               </Table.Tr>
             );
           })}

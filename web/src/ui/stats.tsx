@@ -2,9 +2,16 @@ import { Paper, SimpleGrid, Text } from '@mantine/core';
 import { formatCount } from './format';
 
 /** A row of labelled figures; each is a term and its value for screen readers. */
-export function Stats({ items }: { items: readonly { label: string; value: number | string; color?: string }[] }) {
+export function Stats({
+  items,
+  cols,
+}: {
+  items: readonly { label: string; value: number | string; color?: string }[];
+  /** Figures a row; all of them in one row by default. */
+  cols?: number;
+}) {
   return (
-    <SimpleGrid cols={{ base: 3, md: items.length }} spacing="sm" component="dl" m={0}>
+    <SimpleGrid cols={cols ?? { base: 3, md: items.length }} spacing="sm" component="dl" m={0}>
       {items.map((item) => (
         <Paper key={item.label} withBorder p="sm">
           <Text component="dt" size="xs" tt="uppercase" fw={700} c="gray.7">

@@ -28,7 +28,7 @@ const columns: PreviewColumn[] = [
   { index: 2, header: 'Notes', field: null, confidence: 0, customField: 'notes' },
 ];
 
-function renderStep(missingRequired: string[] = []) {
+function renderStep(missingRequired: string[] = [], routed = false) {
   const props = {
     onChange: vi.fn(),
     onValidate: vi.fn(),
@@ -40,6 +40,7 @@ function renderStep(missingRequired: string[] = []) {
       columns={columns}
       sampleRows={[['Ada', 'nope', 'hello']]}
       fields={fields}
+      routed={routed}
       missingRequired={missingRequired}
       busy={false}
       error={null}
@@ -79,5 +80,13 @@ describe('the map step', () => {
     fireEvent.change(screen.getByLabelText('Template name'), { target: { value: 'Acme export' } });
     fireEvent.click(screen.getByRole('button', { name: 'Save as template' }));
     expect(onSaveTemplate).toHaveBeenCalledWith('Acme export');
+  });
+
+  it('offers no custom field for a file whose rows name their flow, and asks for flow_id and source_id', () => {
+    renderStep(['flow_id', 'source_id'], true);
+    expect(screen.getByText('Each row names its flow and source')).toBeTruthy();
+    const notes = [...(screen.getByLabelText('Field for column Notes') as HTMLSelectElement).options];
+    expect(notes.map((option) => option.value)).not.toContain('+notes');
+    expect(screen.getByText(/Map a column to flow_id, source_id before validating/)).toBeTruthy();
   });
 });

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, NativeSelect, Paper, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 import type { PreviewColumn } from '../../../../src/imports/preview.service';
+import { sentence } from '../../ui/format';
 
 /** A flow field as the mapping offers it. */
 export interface MappableField {
@@ -13,8 +14,10 @@ export interface MappableField {
 interface MapStepProps {
   readonly columns: readonly PreviewColumn[];
   readonly sampleRows: readonly (readonly string[])[];
-  /** The flow's fields; empty when each row names its flow (the fields are then the columns' own). */
+  /** The flow's fields; for a routed file, flow_id, source_id and the fields of every flow (routing.ts). */
   readonly fields: readonly MappableField[];
+  /** Each row names its flow and source: no custom fields (the rows go to several flows). */
+  readonly routed?: boolean;
   /** The flow's required fields no column maps to (the server's word). */
   readonly missingRequired: readonly string[];
   readonly busy: boolean;
@@ -43,17 +46,29 @@ function confidenceBadge(column: PreviewColumn) {
   );
 }
 
-// The server's words for the column's sample check ("12 of 20 sample values are not valid emails").
+// The server's words for the column's sample check ("12 of 20 sample values are not valid emails (e.g.
+// ...)"): its message already quotes an example.
 function sampleCheck(column: PreviewColumn) {
   const sample = column.sample;
   if (!sample || sample.checked === 0) return null;
-  const example = sample.examples[0];
   return (
-    <Text size="xs" c={sample.invalid === 0 ? 'var(--lp-text-good)' : 'var(--lp-text-bad)'}>
-      {sample.message}
-      {sample.invalid > 0 && example ? ` (e.g. “${example.value}”: ${example.issue})` : ''}
+    <Text size="xs" mt={4} c={sample.invalid === 0 ? 'var(--lp-text-good)' : 'var(--lp-text-bad)'}>
+      {sentence(sample.message)}
     </Text>
   );
+}
+
+// How the column was matched, in the server's words ("field name or label", "chosen by the user"). A
+// skipped column's note ends with the API's way to keep it ("skipped; to keep it ..., map it to +name"); here
+// the dropdown's "New custom field" option is the way, so that part is said in the dropdown's words.
+const CUSTOM_OFFER = 'skipped; to keep it';
+function matchNote(column: PreviewColumn, routed: boolean): string | null {
+  const note = column.note ?? '';
+  const before = note.includes(CUSTOM_OFFER) ? note.slice(0, note.indexOf(CUSTOM_OFFER)).replace(/;\s*$/, '') : note;
+  const said = before ? sentence(before) : null;
+  if (column.field !== null || !column.customField || routed) return said;
+  const offer = `Skipped: choose New custom field “${column.customField}” to keep it.`;
+  return said ? `${said}. ${offer}` : offer;
 }
 
 /**
@@ -62,8 +77,19 @@ function sampleCheck(column: PreviewColumn) {
  * the mapping as a template.
  */
 export function MapStep(props: MapStepProps) {
-  const { columns, sampleRows, fields, missingRequired, busy, error, onChange, onSaveTemplate, onBack, onValidate } =
-    props;
+  const {
+    columns,
+    sampleRows,
+    fields,
+    routed = false,
+    missingRequired,
+    busy,
+    error,
+    onChange,
+    onSaveTemplate,
+    onBack,
+    onValidate,
+  } = props;
   const [templateName, setTemplateName] = useState('');
   const [saved, setSaved] = useState<string | null>(null);
   const byName = new Map(fields.map((field) => [field.name, field]));
@@ -71,6 +97,13 @@ export function MapStep(props: MapStepProps) {
 
   return (
     <Stack>
+      {routed && (
+        <Alert color="blue" title="Each row names its flow and source" role="status">
+          Map the columns that hold them to Flow id and Source id; the other fields are those of every flow you can
+          import into. A row naming an unknown flow or source, or a source the flow does not take, fails with that
+          reason.
+        </Alert>
+      )}
       {missing.length > 0 && (
         <Alert color="orange" title="Required fields are not mapped" role="status">
           Map a column to {missing.join(', ')} before validating.
@@ -98,7 +131,7 @@ export function MapStep(props: MapStepProps) {
                 value: option.name,
                 label: `${option.label}${option.required ? ' (required)' : ''}`,
               })),
-              ...(column.customField
+              ...(column.customField && !routed
                 ? [{ value: `+${column.customField}`, label: `New custom field “${column.customField}”` }]
                 : []),
               ...(column.field && !byName.has(column.field) ? [{ value: column.field, label: column.field }] : []),
@@ -107,22 +140,39 @@ export function MapStep(props: MapStepProps) {
               .map((row) => row[column.index] ?? '')
               .filter((value) => value !== '')
               .slice(0, 3);
+            const note = matchNote(column, routed);
             return (
               <Table.Tr key={`${column.index}-${column.header}`}>
                 <Table.Td>
                   <Text fw={600} size="sm">
                     {column.header}
                   </Text>
-                  {column.note && (
+                  {note && (
                     <Text size="xs" c="gray.7">
-                      {column.note}
+                      {note}
                     </Text>
                   )}
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs" c="gray.7" style={{ wordBreak: 'break-all' }}>
-                    {samples.join(' · ') || '(blank)'}
-                  </Text>
+                  {samples.length === 0 ? (
+                    <Text size="xs" c="gray.7">
+                      (blank in the first rows)
+                    </Text>
+                  ) : (
+                    samples.map((sample, i) => (
+                      <Text
+                        // biome-ignore lint/suspicious/noArrayIndexKey: the same value can be in two rows.
+                        key={i}
+                        size="xs"
+                        c="gray.8"
+                        title={sample}
+                        maw={240}
+                        style={{ whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' }}
+                      >
+                        {sample}
+                      </Text>
+                    ))
+                  )}
                 </Table.Td>
                 <Table.Td>
                   <NativeSelect
@@ -163,11 +213,11 @@ export function MapStep(props: MapStepProps) {
             >
               Save as template
             </Button>
-            {saved && (
+            <Group h={36} align="center">
               <Text size="sm" c="var(--lp-text-good)" role="status">
-                Saved “{saved}”.
+                {saved ? `Saved “${saved}”. Files with these headers get this mapping.` : ''}
               </Text>
-            )}
+            </Group>
           </Group>
         </Paper>
       )}

@@ -32,7 +32,7 @@ describe('the preview step', () => {
   it('shows what was detected with its evidence, the warnings and the first rows', () => {
     renderInApp(<PreviewStep preview={csvPreview} busy={false} onOverride={vi.fn()} onNext={vi.fn()} />);
     expect((screen.getByLabelText('Encoding') as HTMLSelectElement).value).toBe('windows-1252');
-    expect(screen.getByText('bytes 0x80-0xFF that are not UTF-8')).toBeTruthy();
+    expect(screen.getByText('Bytes 0x80-0xFF that are not UTF-8')).toBeTruthy();
     expect((screen.getByLabelText('Delimiter') as HTMLSelectElement).value).toBe(';');
     expect(screen.getByText(/Excel damage/)).toBeTruthy();
     expect(screen.getByText('This file was imported before')).toBeTruthy();

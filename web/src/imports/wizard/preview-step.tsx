@@ -14,7 +14,7 @@ import {
 } from '@mantine/core';
 import { Link } from 'react-router';
 import type { ReadOptions, UploadPreview } from '../../api/imports';
-import { formatTime } from '../../ui/format';
+import { formatTime, sentence } from '../../ui/format';
 
 interface PreviewStepProps {
   readonly preview: UploadPreview;
@@ -23,13 +23,33 @@ interface PreviewStepProps {
   readonly onNext: () => void;
 }
 
-const ENCODINGS = ['utf-8', 'utf-8-bom', 'utf-16le', 'utf-16be', 'windows-1252'];
+const ENCODINGS = [
+  { value: 'utf-8', label: 'UTF-8' },
+  { value: 'utf-8-bom', label: 'UTF-8 with BOM' },
+  { value: 'utf-16le', label: 'UTF-16 LE' },
+  { value: 'utf-16be', label: 'UTF-16 BE' },
+  { value: 'windows-1252', label: 'Windows-1252 (Western European)' },
+];
+const FORMAT_NAMES: Record<string, string> = {
+  csv: 'CSV (text)',
+  xlsx: 'Excel workbook (XLSX)',
+  xls: 'Excel 97-2003 workbook (XLS)',
+};
 const DELIMITERS = [
   { value: ',', label: 'Comma ( , )' },
   { value: ';', label: 'Semicolon ( ; )' },
   { value: '\t', label: 'Tab' },
   { value: '|', label: 'Pipe ( | )' },
 ];
+
+// The evidence is the server's words; shown under its control, it reads as a sentence.
+function evidence(text: string | undefined): string | undefined {
+  return text ? sentence(text) : undefined;
+}
+
+// Every setting shows its label, then its control, then the evidence below it, so the controls line up
+// whatever the length of the evidence.
+const UNDER = ['label', 'input', 'description', 'error'] as ('label' | 'input' | 'description' | 'error')[];
 
 function withCurrent(options: { value: string; label: string }[], current: string | null) {
   return current && !options.some((option) => option.value === current)
@@ -49,24 +69,23 @@ export function PreviewStep({ preview, busy, onOverride, onNext }: PreviewStepPr
         <Title order={2} size="h4" mb="sm">
           How the file is read
         </Title>
-        <SimpleGrid cols={isText ? 4 : 2} spacing="lg">
+        <SimpleGrid cols={isText ? 4 : 3} spacing="lg">
           {isText && (
             <NativeSelect
               label="Encoding"
-              description={preview.evidence.encoding}
+              description={evidence(preview.evidence.encoding)}
+              inputWrapperOrder={UNDER}
               value={preview.encoding ?? ''}
               disabled={busy}
               onChange={(event) => onOverride({ encoding: event.currentTarget.value })}
-              data={withCurrent(
-                ENCODINGS.map((value) => ({ value, label: value })),
-                preview.encoding,
-              )}
+              data={withCurrent(ENCODINGS, preview.encoding)}
             />
           )}
           {isText && (
             <NativeSelect
               label="Delimiter"
-              description={preview.evidence.delimiter}
+              description={evidence(preview.evidence.delimiter)}
+              inputWrapperOrder={UNDER}
               value={preview.delimiter ?? ','}
               disabled={busy}
               onChange={(event) => onOverride({ delimiter: event.currentTarget.value })}
@@ -76,32 +95,39 @@ export function PreviewStep({ preview, busy, onOverride, onNext }: PreviewStepPr
           {!isText && (
             <NativeSelect
               label="Sheet"
-              description={preview.evidence.sheet}
+              description={evidence(preview.evidence.sheet)}
+              inputWrapperOrder={UNDER}
               value={preview.sheet ?? ''}
               disabled={busy}
               onChange={(event) => onOverride({ sheet: event.currentTarget.value })}
               data={preview.sheets}
             />
           )}
-          <Stack gap={4}>
-            <Checkbox
-              mt="lg"
-              label="First row is a header row"
-              checked={preview.hasHeader}
-              disabled={busy}
-              onChange={(event) => onOverride({ hasHeader: event.currentTarget.checked })}
-            />
+          <div>
+            <Text size="sm" fw={600} aria-hidden>
+              Header row
+            </Text>
+            <Group h={36} mt={4} align="center">
+              <Checkbox
+                label="First row is a header row"
+                checked={preview.hasHeader}
+                disabled={busy}
+                onChange={(event) => onOverride({ hasHeader: event.currentTarget.checked })}
+              />
+            </Group>
             {preview.evidence.hasHeader && (
-              <Text size="xs" c="gray.7">
-                {preview.evidence.hasHeader}
+              <Text size="xs" c="gray.7" mt={4}>
+                {evidence(preview.evidence.hasHeader)}
               </Text>
             )}
-          </Stack>
+          </div>
           <div>
-            <Text size="sm" fw={500}>
+            <Text size="sm" fw={600}>
               Format
             </Text>
-            <Text size="sm">{preview.format.toUpperCase()}</Text>
+            <Group h={36} mt={4} align="center">
+              <Text size="sm">{FORMAT_NAMES[preview.format] ?? preview.format.toUpperCase()}</Text>
+            </Group>
           </div>
         </SimpleGrid>
       </Paper>

@@ -6,6 +6,7 @@ import { api, errorMessage, withQuery } from '../../api/client';
 import { useImportRows } from '../../api/hooks';
 import type { ReportRow } from '../../api/imports';
 import { ErrorNotice } from '../../ui/error-notice';
+import { formatCount } from '../../ui/format';
 
 interface RowReportProps {
   readonly importId: string;
@@ -54,7 +55,9 @@ function EditableRow({ importId, row, headers, editable, onFixed }: EditableRowP
   };
   return (
     <Table.Tr>
-      <Table.Td>{row.row}</Table.Td>
+      <Table.Td>
+        <Text size="sm">{row.row}</Text>
+      </Table.Td>
       <Table.Td>
         <Text size="sm" c="var(--lp-text-bad)">
           {row.reason ?? row.outcome}
@@ -117,7 +120,7 @@ export function RowReportTable({ importId, editable, label }: RowReportProps) {
   const headers = [...new Set(rows.flatMap((row) => Object.keys(row.values)))];
   return (
     <Stack>
-      <Group justify="space-between" align="end">
+      <Group justify="space-between" align="end" wrap="nowrap">
         <NativeSelect
           label="Reason"
           value={reason}
@@ -126,23 +129,27 @@ export function RowReportTable({ importId, editable, label }: RowReportProps) {
             { value: '', label: 'All reasons' },
             ...(report.data?.reasons ?? []).map((item) => ({
               value: item.reason ?? '',
-              label: `${item.reason ?? 'no reason given'} (${item.count})`,
+              label: `${item.reason ?? 'No reason given'} (${formatCount(item.count)})`,
             })),
           ]}
           w={380}
         />
-        <Button
-          component="a"
-          variant="default"
-          href={withQuery(`/api/imports/${encodeURIComponent(importId)}/rows.csv`, { reason })}
-          download
-        >
-          Download report
-        </Button>
+        {/* The answer to a fix, announced; in the toolbar, so an empty one takes no room of its own. */}
+        <Text size="sm" c="var(--lp-text-good)" role="status" aria-live="polite" style={{ flex: 1 }} pb={8}>
+          {status}
+        </Text>
+        {/* After the import, "Download failed records" (the summary's) is the file to download. */}
+        {editable && (
+          <Button
+            component="a"
+            variant="default"
+            href={withQuery(`/api/imports/${encodeURIComponent(importId)}/rows.csv`, { reason })}
+            download
+          >
+            Download report
+          </Button>
+        )}
       </Group>
-      <Text size="sm" c="var(--lp-text-good)" role="status" aria-live="polite">
-        {status}
-      </Text>
       {report.error && <ErrorNotice title="Could not load the rows">{errorMessage(report.error)}</ErrorNotice>}
       <div style={{ overflow: 'auto', maxHeight: 420 }}>
         <Table withTableBorder striped stickyHeader aria-label={label}>
@@ -181,7 +188,8 @@ export function RowReportTable({ importId, editable, label }: RowReportProps) {
       </div>
       {report.data?.next !== null && report.data?.next !== undefined && (
         <Text size="sm" c="gray.7">
-          Showing the first {rows.length} of {report.data.total} rows; download the report for all of them.
+          Showing the first {formatCount(rows.length)} of {formatCount(report.data.total)} rows;{' '}
+          {editable ? 'download the report' : 'download the failed records'} for all of them.
         </Text>
       )}
     </Stack>

@@ -1,5 +1,5 @@
 // @vitest-environment happy-dom
-import { cleanup, fireEvent, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderInApp } from '../../test-render';
 import { UploadStep } from './upload-step';
@@ -23,14 +23,17 @@ describe('the upload step', () => {
 
   it('offers the flows, and the sources of the chosen flow, by the names tests rely on', () => {
     renderStep();
+    // Flow, Source and File each name one control: the routing question is a legend, not a label.
+    expect(screen.getAllByLabelText(/flow/i)).toHaveLength(1);
+    expect(screen.getAllByLabelText(/source/i)).toHaveLength(1);
+    expect(screen.getAllByLabelText(/file/i)).toHaveLength(1);
     const flow = screen.getByLabelText('Flow') as HTMLSelectElement;
-    expect([...flow.options].map((option) => option.value)).toEqual(['solar', 'roofing', '']);
+    expect([...flow.options].map((option) => option.value)).toEqual(['solar', 'roofing']);
     const source = screen.getByLabelText('Source') as HTMLSelectElement;
-    expect([...source.options].map((option) => option.value)).toEqual(['acme-media', '']);
+    expect([...source.options].map((option) => option.value)).toEqual(['acme-media']);
     fireEvent.change(flow, { target: { value: 'roofing' } });
     expect([...(screen.getByLabelText('Source') as HTMLSelectElement).options].map((o) => o.value)).toEqual([
       'beta-leads',
-      '',
     ]);
   });
 
@@ -41,7 +44,22 @@ describe('the upload step', () => {
     fireEvent.change(screen.getByLabelText('File'), { target: { files: [file] } });
     await screen.findByText('leads.csv');
     fireEvent.click(screen.getByRole('button', { name: 'Next' }));
-    expect(onNext).toHaveBeenCalledWith({ file, flowId: 'solar', sourceId: 'acme-media' });
+    expect(onNext).toHaveBeenCalledWith({ file, routeByColumns: false, flowId: 'solar', sourceId: 'acme-media' });
+  });
+
+  it('hands on a file whose rows name their flow and source, with the selects out of the way', async () => {
+    const onNext = renderStep();
+    const question = screen.getByRole('group', { name: 'My file has flow_id and source_id columns' });
+    fireEvent.click(within(question).getByRole('checkbox'));
+    const flow = screen.getByLabelText('Flow') as HTMLSelectElement;
+    expect(flow.disabled).toBe(true);
+    expect(flow.selectedOptions[0]?.textContent).toBe("From each row's flow_id column");
+    expect((screen.getByLabelText('Source') as HTMLSelectElement).disabled).toBe(true);
+    const file = new File(['flow_id,source_id,email\n'], 'routed.csv', { type: 'text/csv' });
+    fireEvent.change(screen.getByLabelText('File'), { target: { files: [file] } });
+    await screen.findByText('routed.csv');
+    fireEvent.click(screen.getByRole('button', { name: 'Next' }));
+    expect(onNext).toHaveBeenCalledWith({ file, routeByColumns: true });
   });
 
   it('refuses a file of another type at once, in words', async () => {

@@ -1,14 +1,15 @@
-import { Alert, Button, Group, Input, NativeSelect, Paper, Stack, Text } from '@mantine/core';
+import { Alert, Box, Button, Checkbox, Group, Input, NativeSelect, Paper, Stack, Text } from '@mantine/core';
 import { useState } from 'react';
 import { type FileRejection, useDropzone } from 'react-dropzone';
 import { formatBytes } from '../../ui/format';
 
-/** What the upload step hands on: the file and where its rows go ('' for flow/source: the file's columns). */
-export interface UploadChoice {
-  file: File;
-  flowId: string;
-  sourceId: string;
-}
+/**
+ * What the upload step hands on: the file and where its rows go, one flow and source for every row, or
+ * (routeByColumns) the flow and source each row names in its flow_id and source_id columns.
+ */
+export type UploadChoice =
+  | { file: File; routeByColumns: false; flowId: string; sourceId: string }
+  | { file: File; routeByColumns: true };
 
 interface UploadStepProps {
   readonly flows: readonly { id: string; name: string }[];
@@ -30,8 +31,8 @@ const ACCEPT = {
 };
 // The server's default upload cap (LEADPORT_MAX_UPLOAD_MB); it answers 413 in words if it was set lower.
 const MAX_BYTES = 512 * 1024 * 1024;
-// "In the file" is the empty value: the rows' own flow_id and source_id columns say where each goes.
-const FROM_FILE = '';
+
+const ROUTE_BY_COLUMNS = 'My file has flow_id and source_id columns';
 
 function rejectionMessage(rejection: FileRejection): string {
   const code = rejection.errors[0]?.code;
@@ -45,9 +46,10 @@ function rejectionMessage(rejection: FileRejection): string {
 
 /** Step 1: where the leads go, and the file (dropped or chosen), checked for type and size at once. */
 export function UploadStep({ flows, sources, initialFlowId, initialSourceId, busy, error, onNext }: UploadStepProps) {
-  const [flowId, setFlowId] = useState(initialFlowId ?? flows[0]?.id ?? FROM_FILE);
-  const sourcesOfFlow = sources.filter((source) => flowId === FROM_FILE || source.flows.includes(flowId));
-  const [sourceId, setSourceId] = useState(initialSourceId ?? sourcesOfFlow[0]?.id ?? FROM_FILE);
+  const [flowId, setFlowId] = useState(initialFlowId ?? flows[0]?.id ?? '');
+  const sourcesOfFlow = sources.filter((source) => source.flows.includes(flowId));
+  const [sourceId, setSourceId] = useState(initialSourceId ?? sourcesOfFlow[0]?.id ?? '');
+  const [routeByColumns, setRouteByColumns] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [rejected, setRejected] = useState<string | null>(null);
   const { getRootProps, getInputProps, isDragActive, open } = useDropzone({
@@ -65,7 +67,16 @@ export function UploadStep({ flows, sources, initialFlowId, initialSourceId, bus
   });
   const effectiveSource = sourcesOfFlow.some((source) => source.id === sourceId)
     ? sourceId
-    : (sourcesOfFlow[0]?.id ?? FROM_FILE);
+    : (sourcesOfFlow[0]?.id ?? '');
+  const ready = file !== null && (routeByColumns || (flowId !== '' && effectiveSource !== ''));
+  // While the rows name their own flow and source, the selects stay where they are (no jump), greyed out and
+  // saying where each row's comes from.
+  const flowOptions = routeByColumns
+    ? [{ value: '', label: "From each row's flow_id column" }]
+    : flows.map((flow) => ({ value: flow.id, label: `${flow.name} (${flow.id})` }));
+  const sourceOptions = routeByColumns
+    ? [{ value: '', label: "From each row's source_id column" }]
+    : sourcesOfFlow.map((source) => ({ value: source.id, label: `${source.name} (${source.id})` }));
 
   return (
     <Stack>
@@ -73,24 +84,42 @@ export function UploadStep({ flows, sources, initialFlowId, initialSourceId, bus
         <NativeSelect
           label="Flow"
           description="The flow the leads go into"
-          value={flowId}
+          value={routeByColumns ? '' : flowId}
+          disabled={routeByColumns}
           onChange={(event) => setFlowId(event.currentTarget.value)}
-          data={[
-            ...flows.map((flow) => ({ value: flow.id, label: `${flow.name} (${flow.id})` })),
-            { value: FROM_FILE, label: 'Each row names it (flow_id column)' },
-          ]}
+          data={flowOptions}
+          error={!routeByColumns && flows.length === 0 ? 'There is no flow to import into yet.' : undefined}
         />
         <NativeSelect
           label="Source"
           description="Who sent the leads"
-          value={effectiveSource}
+          value={routeByColumns ? '' : effectiveSource}
+          disabled={routeByColumns}
           onChange={(event) => setSourceId(event.currentTarget.value)}
-          data={[
-            ...sourcesOfFlow.map((source) => ({ value: source.id, label: `${source.name} (${source.id})` })),
-            { value: FROM_FILE, label: 'Each row names it (source_id column)' },
-          ]}
+          data={sourceOptions}
+          error={
+            !routeByColumns && flows.length > 0 && sourcesOfFlow.length === 0
+              ? 'This flow has no source yet: attach one in the flow first.'
+              : undefined
+          }
         />
       </Group>
+      {/* The question is the group's legend, not the checkbox's label: a label with "flow", "source" or "file"
+          in it would answer to the Flow, Source and File labels that people (voice control) and tests find
+          the other controls by. */}
+      <Box component="fieldset" m={0} p={0} style={{ border: 0 }} aria-describedby="route-by-columns-help">
+        <Text component="legend" size="sm" fw={600} p={0} mb={6}>
+          {ROUTE_BY_COLUMNS}
+        </Text>
+        <Checkbox
+          label="Yes: each row goes where its columns say"
+          checked={routeByColumns}
+          onChange={(event) => setRouteByColumns(event.currentTarget.checked)}
+        />
+        <Text id="route-by-columns-help" size="xs" c="gray.7" mt={4} ml={32}>
+          A row naming an unknown flow or source, or a source its flow does not take, fails with that reason.
+        </Text>
+      </Box>
       <div>
         <Input.Label htmlFor="import-file">File</Input.Label>
         <Paper
@@ -131,9 +160,16 @@ export function UploadStep({ flows, sources, initialFlowId, initialSourceId, bus
       )}
       <Group justify="flex-end">
         <Button
-          disabled={!file}
+          disabled={!ready}
           loading={busy}
-          onClick={() => file && onNext({ file, flowId, sourceId: effectiveSource })}
+          onClick={() => {
+            if (!file) return;
+            onNext(
+              routeByColumns
+                ? { file, routeByColumns: true }
+                : { file, routeByColumns: false, flowId, sourceId: effectiveSource },
+            );
+          }}
         >
           Next
         </Button>

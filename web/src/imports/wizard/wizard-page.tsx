@@ -5,7 +5,15 @@ import { useNavigate, useParams, useSearchParams } from 'react-router';
 import { api, errorMessage } from '../../api/client';
 import { importSchema } from '../../../../src/imports/import.schema';
 import { mappingResultSchema, uploadResultSchema } from '../../../../src/imports/upload.schema';
-import { useFlow, useFlows, useImport, useSession, useSources, useSubmissionDocs } from '../../api/hooks';
+import {
+  useFieldsOfFlows,
+  useFlow,
+  useFlows,
+  useImport,
+  useSession,
+  useSources,
+  useSubmissionDocs,
+} from '../../api/hooks';
 import type { MappingChoices, ReadOptions, UploadPreview } from '../../api/imports';
 import { useImportProgress } from '../../api/progress';
 import { ErrorNotice } from '../../ui/error-notice';
@@ -13,6 +21,7 @@ import { ImportProgress } from '../import-progress';
 import { ImportSummary } from '../import-summary';
 import { MapStep } from './map-step';
 import { PreviewStep } from './preview-step';
+import { routingTargets } from './routing';
 import { StepIndicator } from './step-indicator';
 import { stepOf } from './steps';
 import { type UploadChoice, UploadStep } from './upload-step';
@@ -90,8 +99,11 @@ export function WizardPage() {
   const upload = (choice: UploadChoice) =>
     run(async () => {
       const form = new FormData();
-      if (choice.flowId) form.set('flowId', choice.flowId);
-      if (choice.sourceId) form.set('sourceId', choice.sourceId);
+      if (choice.routeByColumns) form.set('routeByColumns', 'true');
+      else {
+        form.set('flowId', choice.flowId);
+        form.set('sourceId', choice.sourceId);
+      }
       form.set('file', choice.file);
       const result = await api('POST', '/api/imports', { body: form, schema: uploadResultSchema });
       queryClient.setQueryData(['import-preview', result.id], result.preview);
@@ -128,16 +140,24 @@ export function WizardPage() {
     await queryClient.invalidateQueries({ queryKey: ['templates'] });
   };
 
-  const fields = (flow.data?.fields ?? docs.data?.fields ?? []).map((field) => ({
-    name: field.name,
-    label: field.label,
-    type: field.type,
-    required: field.required,
-  }));
   const sourceOptions = sources.data ?? [];
   const flowOptions = isAdmin
     ? (flows.data ?? [])
     : [...new Set(sourceOptions.flatMap((source) => source.flows))].map((flowId) => ({ id: flowId, name: flowId }));
+  // A file whose rows name their flow maps to the fields of every flow the user may import into.
+  const routed = view.data?.routeByColumns === true;
+  const routing = useFieldsOfFlows(
+    routed ? flowOptions.map((option) => option.id) : [],
+    isAdmin ? null : (session.data?.sourceId ?? null),
+  );
+  const fields = routed
+    ? routingTargets(routing.flows)
+    : (flow.data?.fields ?? docs.data?.fields ?? []).map((field) => ({
+        name: field.name,
+        label: field.label,
+        type: field.type,
+        required: field.required,
+      }));
 
   // Loaders are named only "Loading": a name with "flow", "source" or "file" in it would answer to the
   // steps' Flow, Source and File labels while the step loads.
@@ -183,6 +203,7 @@ export function WizardPage() {
           columns={current.columns}
           sampleRows={current.sampleRows}
           fields={fields}
+          routed={routed}
           missingRequired={current.missingRequired}
           busy={busy}
           error={error}
@@ -211,11 +232,10 @@ export function WizardPage() {
     <Stack>
       <div>
         <Title order={1}>Import leads</Title>
-        {view.data && (
-          <Text c="gray.7" size="sm">
-            {view.data.fileName}
-          </Text>
-        )}
+        {/* Always a line here, so the steps below do not move down once a file is chosen. */}
+        <Text c="gray.7" size="sm">
+          {id ? (view.data?.fileName ?? '\u00a0') : 'Choose where the leads go, and the file that holds them.'}
+        </Text>
       </div>
       <StepIndicator current={step} />
       {error && step !== 'upload' && step !== 'map' && step !== 'validate' && step !== 'summary' && (
