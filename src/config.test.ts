@@ -15,6 +15,20 @@ describe('loadConfig', () => {
     expect(config.sqlitePath).toBe(path.resolve('data/leadport.db'));
     expect(Object.isFrozen(config)).toBe(true);
   });
+  it('queues jobs in pg-boss on PostgreSQL and in the jobs table on SQLite, unless told otherwise', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db/leads' }).queue).toBe('pg-boss');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db/leads', LEADPORT_QUEUE: 'embedded' }).queue).toBe('embedded');
+    expect(loadConfig({}).queue).toBe('embedded');
+  });
+  it('trusts the reverse proxies it is told of, and none by default', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ LEADPORT_TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ LEADPORT_TRUST_PROXY: '10.0.0.5, 10.1.0.0/16' }).trustProxy).toEqual([
+      '10.0.0.5',
+      '10.1.0.0/16',
+    ]);
+    expect(() => loadConfig({ LEADPORT_TRUST_PROXY: 'yes please' })).toThrow(ConfigError);
+  });
   it('reads PostgreSQL URLs and the other settings', () => {
     const config = loadConfig({
       DATABASE_URL: 'postgres://u@db:5432/leads',

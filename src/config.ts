@@ -25,12 +25,20 @@ const envSchema = z.object({
   LEADPORT_MAX_UPLOAD_MB: z.coerce.number().positive().default(512),
   LEADPORT_BATCH_SIZE: z.coerce.number().int().min(1).max(50_000).default(1000),
   LEADPORT_IMPORT_WORKER: z.enum(['auto', 'on', 'off']).default('auto'),
+  LEADPORT_IMPORT_PARTS: z.coerce.number().int().min(1).max(64).default(1),
   LEADPORT_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().positive().default(60_000),
   LEADPORT_AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(30),
   LEADPORT_CORS_ORIGINS: z.string().optional(),
+  LEADPORT_TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[\d.:a-fA-F/]+(\s*,\s*[\d.:a-fA-F/]+)*)$/, {
+      message: "true, false, or the proxies' addresses/CIDRs separated by commas",
+    })
+    .optional(),
   LEADPORT_JOB_LEASE_SECONDS: z.coerce.number().positive().max(3600).default(30),
   LEADPORT_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   LEADPORT_FILE_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  LEADPORT_QUEUE: z.enum(['embedded', 'pg-boss']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
 });
@@ -59,6 +67,11 @@ interface ConfigValues {
   /** Read and evaluate import rows on a worker thread while the main thread stores: auto does it for large files. */
   readonly importWorker: 'auto' | 'on' | 'off';
   /**
+   * Into how many parts a queued import is split (by duplicate key, docs/imports.md), each a job of its own
+   * that any worker may run; 1 runs every import as one job.
+   */
+  readonly importParts: number;
+  /**
    * How long a running job's lease lasts without renewal (renewed every third of it): after a crash, its job
    * is taken up again this long after the last renewal.
    */
@@ -67,6 +80,11 @@ interface ConfigValues {
   readonly workerConcurrency: number;
   /** Uploaded files are removed this long after their import was created; the reports stay. */
   readonly fileRetentionMs: number;
+  /**
+   * The job queue on PostgreSQL: `pg-boss` (the default there, docs/queue-choice.md) or `embedded` (the
+   * `jobs` table, as on SQLite). SQLite always uses the embedded one.
+   */
+  readonly queue: 'embedded' | 'pg-boss';
   readonly logLevel: string;
   /**
    * Server log lines: `pretty` (one readable line per request) for a person at a terminal, `json` (one object
@@ -79,6 +97,12 @@ interface ConfigValues {
   readonly authFailuresPerMinute: number;
   /** Origins allowed by CORS; none (CORS closed) by default. */
   readonly corsOrigins: readonly string[];
+  /**
+   * Which reverse proxies' X-Forwarded-For to believe (Fastify's trustProxy): false (the default: the peer
+   * is the client), true (any), or the proxies' addresses/CIDRs. Behind a proxy, without it every client
+   * has the proxy's address, and one client's failed sign-ins lock all of them out.
+   */
+  readonly trustProxy: boolean | readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -119,9 +143,11 @@ export function loadConfig(
     maxUploadBytes: Math.round(values.LEADPORT_MAX_UPLOAD_MB * 1024 * 1024),
     batchSize: values.LEADPORT_BATCH_SIZE,
     importWorker: values.LEADPORT_IMPORT_WORKER,
+    importParts: values.LEADPORT_IMPORT_PARTS,
     jobLeaseMs: Math.round(values.LEADPORT_JOB_LEASE_SECONDS * 1000),
     workerConcurrency: values.LEADPORT_WORKER_CONCURRENCY,
     fileRetentionMs: Math.round(values.LEADPORT_FILE_RETENTION_DAYS * 86_400_000),
+    queue: values.LEADPORT_QUEUE ?? (selection.store === 'postgres' ? 'pg-boss' : 'embedded'),
     logLevel: values.LOG_LEVEL,
     logFormat: values.LOG_FORMAT ?? (stdoutIsTerminal ? 'pretty' : 'json'),
     rateLimitPerMinute: values.LEADPORT_RATE_LIMIT_PER_MINUTE,
@@ -130,6 +156,7 @@ export function loadConfig(
       .split(',')
       .map((origin) => origin.trim())
       .filter(Boolean),
+    trustProxy: trustProxyOf(values.LEADPORT_TRUST_PROXY),
   });
 }
 
@@ -146,4 +173,10 @@ function sqlitePathOf(url: string): string {
   const rest = url.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
   if (rest === ':memory:') return rest;
   return path.resolve(rest || './data/leadport.db');
+}
+
+function trustProxyOf(value: string | undefined): boolean | readonly string[] {
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((address) => address.trim());
 }

@@ -13,7 +13,13 @@ import { failedRecordsOf, getImportView, importView, listImportViews } from '../
 import { cancelImport } from '../imports/import-job.service.js';
 import { executeRevert, requestRevert } from '../imports/revert.service.js';
 import { createJobRunner } from '../jobs/create-job-runner.js';
-import { ImportInterrupted, resumeImport, runImport } from '../imports/import.service.js';
+import {
+  ImportInterrupted,
+  resumeImport,
+  runImport,
+  type ImportProgress,
+  type ImportSummary,
+} from '../imports/import.service.js';
 import { rowReport } from '../imports/row-report.service.js';
 import { exportLeadsCsv, exportLeadsJsonLines } from '../leads/lead-export.js';
 import { previewFile } from '../imports/preview.service.js';
@@ -65,6 +71,34 @@ function readJsonFile(file: string): unknown {
       'invalid_flow_definition',
       `${file}: not valid JSON, ${describeJsonError(text) ?? (error as Error).message}`,
     );
+  }
+}
+
+/**
+ * Runs an import in this process (`leadport import`, `imports resume`) with a progress bar (unless printing
+ * JSON) and stop requests (stopRequests), then prints its summary. An import a stop request interrupted is
+ * told on stderr, with the signal's exit code.
+ */
+async function runInForeground(
+  json: boolean,
+  dryRun: boolean,
+  run: (signal: AbortSignal, onProgress: ((progress: ImportProgress) => void) | undefined) => Promise<ImportSummary>,
+): Promise<void> {
+  const progress = json ? undefined : progressReporter();
+  const stop = stopRequests();
+  try {
+    const summary = await run(stop.signal, progress?.update);
+    progress?.stop();
+    if (json) printJson(summary);
+    else printImportSummary(summary, dryRun);
+  } catch (error) {
+    if (!(error instanceof ImportInterrupted)) throw error;
+    progress?.stop();
+    process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
+    process.exitCode = stop.exitCode();
+  } finally {
+    progress?.stop();
+    stop.dispose();
   }
 }
 
@@ -312,10 +346,8 @@ export function buildProgram(): Command {
     ) =>
       withStore(async (store, config) => {
         if (options.flow !== undefined) await requireFlow(store.db, options.flow, { listFlows: true }); // for the message, as in preview
-        const progress = options.json ? undefined : progressReporter();
-        const stop = stopRequests();
-        try {
-          const summary = await runImport(store, forLocalFiles(config), {
+        await runInForeground(options.json === true, options.dryRun === true, (signal, onProgress) =>
+          runImport(store, forLocalFiles(config), {
             file,
             ...(options.flow !== undefined ? { flowId: options.flow } : {}),
             ...(options.source !== undefined ? { sourceId: options.source } : {}),
@@ -325,21 +357,10 @@ export function buildProgram(): Command {
             ...(options.map ? { mapping: parseMapOption(options.map) } : {}),
             ...(options.template ? { template: options.template } : {}),
             startedBy: 'cli',
-            ...(progress ? { onProgress: progress.update } : {}),
-            signal: stop.signal,
-          });
-          progress?.stop();
-          if (options.json) printJson(summary);
-          else printImportSummary(summary, options.dryRun === true);
-        } catch (error) {
-          if (!(error instanceof ImportInterrupted)) throw error;
-          progress?.stop();
-          process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
-          process.exitCode = stop.exitCode();
-        } finally {
-          progress?.stop();
-          stop.dispose();
-        }
+            ...(onProgress ? { onProgress } : {}),
+            signal,
+          }),
+        );
       }),
   );
 
@@ -472,27 +493,11 @@ export function buildProgram(): Command {
     .description('go on with an import a stopped or killed process left unfinished, from its last committed batch')
     .option('--json', 'print the summary as JSON')
     .action((importId: string, options: { json?: boolean }) =>
-      withStore(async (store, config) => {
-        const progress = options.json ? undefined : progressReporter();
-        const stop = stopRequests();
-        try {
-          const summary = await resumeImport(store, forLocalFiles(config), importId, {
-            signal: stop.signal,
-            ...(progress ? { onProgress: progress.update } : {}),
-          });
-          progress?.stop();
-          if (options.json) printJson(summary);
-          else printImportSummary(summary, false);
-        } catch (error) {
-          if (!(error instanceof ImportInterrupted)) throw error;
-          progress?.stop();
-          process.stderr.write(`leadport: ${printableMessage(error.message)}\n`);
-          process.exitCode = stop.exitCode();
-        } finally {
-          progress?.stop();
-          stop.dispose();
-        }
-      }),
+      withStore((store, config) =>
+        runInForeground(options.json === true, false, (signal, onProgress) =>
+          resumeImport(store, forLocalFiles(config), importId, { signal, ...(onProgress ? { onProgress } : {}) }),
+        ),
+      ),
     );
   imports
     .command('cancel <importId>')

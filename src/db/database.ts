@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { finished } from 'node:stream/promises';
 import SQLite from 'better-sqlite3';
 import {
   CompiledQuery,
@@ -9,15 +10,20 @@ import {
   PostgresDialect,
   SqliteDialect,
   SqliteDriver,
+  sql,
   type DatabaseConnection,
   type Driver,
   type Migration,
   type MigrationProvider,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
   type SqliteDatabase,
   type SqliteStatement,
   type Transaction,
 } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { AppError } from '../errors.js';
 import * as initial from './migrations/0001-initial.js';
 import * as templates from './migrations/0002-templates.js';
@@ -29,6 +35,7 @@ import * as notifications from './migrations/0007-notifications.js';
 import * as importJobs from './migrations/0008-import-jobs.js';
 import * as webSessions from './migrations/0009-web-sessions.js';
 import * as importRouting from './migrations/0010-import-routing.js';
+import * as importParts from './migrations/0011-import-parts.js';
 import type { DB } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -82,6 +89,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0008-import-jobs': importJobs,
   '0009-web-sessions': webSessions,
   '0010-import-routing': importRouting,
+  '0011-import-parts': importParts,
 };
 
 const migrationProvider: MigrationProvider = {
@@ -189,21 +197,80 @@ export function openSqlite<T>(file: string): { db: Kysely<T>; rowWriter: RowWrit
   return { db, rowWriter };
 }
 
+// A transaction idle this long is ended by the server: far longer than a batch waits between its statements,
+// and it frees the locks of a worker that was paused (SIGSTOP) or cut off mid-batch, so the worker taking
+// its import over is not kept waiting behind them. The paused worker's batch is rolled back (SQLSTATE 25P03).
+const IDLE_IN_TRANSACTION_MS = 60_000;
+
 function openPostgresStore(databaseUrl: string): Store {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: 10, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    connectionTimeoutMillis: 10_000,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
+  });
   // A connection the server ends (restart, pg_terminate_backend) emits 'error' on its client: on an idle
   // client the pool's handler sees it; on a checked-out one (between a transaction's statements) only the
   // client does, and an unhandled 'error' event would end the process. The query in flight fails with the
   // same error, the caller answers 503, and the pool discards the dead client when it is released.
   pool.on('error', () => undefined);
   pool.on('connect', (client) => client.on('error', () => undefined));
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
   return {
     db,
     dialect: 'postgres',
     transaction: (work) => db.transaction().execute((trx) => work(trx, null)),
     close: () => db.destroy(),
   };
+}
+
+/** The rows of a `COPY ... FROM STDIN` in COPY text (copy-text.ts): the only parameter of that statement. */
+class CopyData {
+  constructor(readonly text: string) {}
+}
+
+/**
+ * The pool Kysely's PostgreSQL driver takes clients from. Kysely has no COPY and keeps a transaction's pg
+ * client to itself, so the clients it gets recognise a statement whose parameter is CopyData and run it
+ * as a COPY (pg-copy-streams) on their connection: a COPY issued through a transaction (copyInto) joins it
+ * like any other statement, in order, and fails it like any other.
+ */
+function copyingPool(pool: pg.Pool): PostgresPool {
+  const runCopy = async (client: pg.PoolClient, statement: string, data: CopyData) => {
+    const copy = client.query(copyFrom(statement));
+    copy.end(data.text);
+    // Settles once the server answered the whole COPY (ReadyForQuery), or with its error.
+    await finished(copy);
+    return { command: 'COPY', rowCount: copy.rowCount, rows: [] } as unknown as PostgresQueryResult<never>;
+  };
+  return {
+    connect: async () => {
+      const client = await pool.connect();
+      const query = (statement: string, parameters: readonly unknown[]) =>
+        parameters[0] instanceof CopyData
+          ? runCopy(client, statement, parameters[0])
+          : client.query(statement, parameters as unknown[]);
+      // The driver's other form, query(cursor), serves streaming, which needs a cursor this dialect is not given.
+      return { query: query as unknown as PostgresPoolClient['query'], release: () => client.release() };
+    },
+    end: () => pool.end(),
+  };
+}
+
+/**
+ * PostgreSQL: `COPY table (columns) FROM STDIN` of `data` (rows in COPY text, copy-text.ts) on the
+ * connection of the transaction `trx`, so the rows commit or roll back with it.
+ */
+export async function copyInto(
+  trx: Transaction<DB>,
+  table: string,
+  columns: readonly string[],
+  data: string,
+): Promise<void> {
+  if (dialectOf(trx) !== 'postgres') throw new Error('COPY is PostgreSQL only');
+  const { sql: statement } =
+    sql`copy ${sql.table(table)} (${sql.join(columns.map((column) => sql.ref(column)))}) from stdin`.compile(trx);
+  await trx.executeQuery(CompiledQuery.raw(statement, [new CopyData(data)]));
 }
 
 /** True for a unique-constraint violation on either dialect (a row that already exists). */

@@ -185,6 +185,27 @@ export interface ImportRowFixTable {
   created_at: string;
 }
 
+/** One part of an import split by duplicate key (src/imports/import-parts.ts): its lease, progress and counts. */
+export interface ImportPartTable {
+  import_id: string;
+  part: number;
+  parts: number;
+  /** The record number of the part's last committed batch: a resumed part starts after it. */
+  committed_rows: number;
+  total: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  duplicates: number;
+  fraction_read: number;
+  /** The lease of the worker running the part: its batches check the token in their transaction. */
+  lease_token: string | null;
+  lease_expires_at: string | null;
+  /** queued, processing, done (read to the end), cancelled (stopped by a cancel request), stopped (the import ended). */
+  status: string;
+}
+
 /** A webhook POST for a flow's event (an import that ended), retried with backoff until delivered or given up. */
 export interface WebhookDeliveryTable {
   id: string;
@@ -307,6 +328,7 @@ export interface DB {
   import_report_rows: ImportReportRowTable;
   import_row_fixes: ImportRowFixTable;
   webhook_deliveries: WebhookDeliveryTable;
+  import_parts: ImportPartTable;
   kysely_migration: { name: string; timestamp: string };
   kysely_migration_lock: { id: string; is_locked: Generated<number> };
 }

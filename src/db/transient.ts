@@ -18,6 +18,8 @@ const TRANSIENT_CODES = new Set([
   '08006',
   '40001',
   '40P01',
+  // idle_in_transaction_session_timeout ended the transaction (a paused process): rolled back, may run again.
+  '25P03',
 ]);
 
 // node-postgres reports a connection lost under a client with these messages and no code.

@@ -22,7 +22,7 @@ import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
 import { AppError } from '../errors.js';
 import { FlowCache } from '../flows/flow-cache.js';
-import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { createJobRunner } from '../jobs/create-job-runner.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import { SubmissionQueue } from '../leads/submission-queue.js';
 import { Metrics } from '../metrics.js';
@@ -44,7 +44,7 @@ export interface AppDeps {
   readonly store: Store;
   /** The app's Prometheus metrics; a new set when omitted (pass one to share it with jobs in this process). */
   readonly metrics?: Metrics;
-  /** The job queue; the embedded one on the app's store when omitted. */
+  /** The job queue; the store's own (createJobRunner), stopped when the app closes, when omitted. */
   readonly jobs?: JobRunner;
 }
 
@@ -120,7 +120,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: CONNECTION_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
-    trustProxy: false,
+    trustProxy: typeof config.trustProxy === 'object' ? [...config.trustProxy] : config.trustProxy,
     frameworkErrors: frameworkErrorHandler,
     clientErrorHandler,
   }).withTypeProvider<ZodTypeProvider>();
@@ -182,13 +182,18 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  app.get('/health', { schema: { hide: true }, config: { access: 'public' } }, async () => {
-    await store.db.selectFrom('flows').select('id').limit(1).execute();
-    return { status: 'ok', store: store.dialect };
-  });
+  // Liveness only: a process whose database is away is alive (restarting it would not help); /ready says
+  // whether it can serve.
+  app.get('/health', { schema: { hide: true }, config: { access: 'public' } }, async () => ({
+    status: 'ok',
+    store: store.dialect,
+  }));
   // The web app at / (dist/web), with index.html for its client-side routes.
   await app.register((await import('./routes/web.routes.js')).webRoutes());
 
+  // A runner made here (tests; the server passes its own) is this app's to stop.
+  const jobs = deps.jobs ?? createJobRunner(store, config, app.log);
+  if (!deps.jobs) app.addHook('onClose', () => jobs.stop());
   const routeDeps = {
     config,
     store,
@@ -196,7 +201,7 @@ export async function createApp(deps: AppDeps): Promise<FastifyInstance> {
     submissions: new SubmissionQueue(store),
     throttle,
     metrics,
-    jobs: deps.jobs ?? new EmbeddedJobRunner(store.db, config.jobLeaseMs),
+    jobs,
     publicUrl: () => config.publicUrl ?? listenUrl(app, config),
   };
   await app.register(submitRoutes(routeDeps));

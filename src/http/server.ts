@@ -2,7 +2,8 @@ import closeWithGrace from 'close-with-grace';
 import { ensureFirstAdmin } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
-import { EmbeddedJobRunner } from '../jobs/embedded-runner.js';
+import { createJobRunner } from '../jobs/create-job-runner.js';
+import { deferredJobLog, lineJobLog, type JobLog } from '../jobs/job-log.js';
 import { jobHandlers } from '../jobs/job-handlers.js';
 import { startMaintenance } from '../maintenance.js';
 import { Metrics } from '../metrics.js';
@@ -42,11 +43,18 @@ export async function startServer(config: Config, store: Store, options: ServeOp
   let log = (message: string): void => {
     process.stderr.write(`leadport: ${message}\n`);
   };
-  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs, (message) => log(message));
+  // Job lines go to stderr until the app's logger exists, then through it (with jobId, kind and importId).
+  let jobLog: JobLog = lineJobLog((line) => log(line), config.logLevel);
+  const jobs = createJobRunner(
+    store,
+    config,
+    deferredJobLog(() => jobLog),
+  );
   const app = await createApp({ config, store, jobs, metrics });
   log = (message) => {
     app.log.warn(message);
   };
+  jobLog = app.log;
   await app.listen({ host: config.host, port: config.port });
   if (options.worker !== false)
     jobs.work(jobHandlers({ config, store, jobs, metrics, log }), { concurrency: config.workerConcurrency });

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setImmediate as nextTurn, setTimeout as delay } from 'node:timers/promises';
 import type { Config } from '../config.js';
 import type { FlowSpec } from '../core/flow-spec.js';
@@ -22,7 +19,7 @@ import {
   type SubmissionResult,
 } from '../leads/lead.service.js';
 import { assertImportable, planMapping } from './column-mapping.js';
-import { materializeImportFile } from './import-files.js';
+import { openImportSource, type ImportSource } from './import-source.js';
 import { columnHints } from './import.service.js';
 import { chosenReadOptions } from './upload.service.js';
 import {
@@ -73,30 +70,6 @@ const WORKER_MIN_BYTES = 6 * 1024 * 1024;
 // SQLITE_BUSY): about 8 s in all for the database to come back before the import gives up.
 const RETRY_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 
-/** The file an import reads, and how to let it go: a local file in place, an upload copied out of the database. */
-interface OpenedSource {
-  readonly file: string;
-  readonly release: () => void;
-}
-
-async function sourceFile(store: Store, row: ImportRow): Promise<OpenedSource> {
-  if (row.file_path) {
-    if (!fs.existsSync(row.file_path))
-      throw new AppError('file_unreadable', `${row.file_name}: the file ${row.file_path} is no longer there`);
-    return { file: row.file_path, release: () => {} };
-  }
-  if (!row.file_stored || row.file_deleted_at)
-    throw new AppError('file_unreadable', `${row.file_name}: the uploaded file is no longer kept`);
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-import-'));
-  try {
-    const file = await materializeImportFile(store.db, row.id, directory, row.file_name);
-    return { file, release: () => fs.rmSync(directory, { recursive: true, force: true }) };
-  } catch (error) {
-    fs.rmSync(directory, { recursive: true, force: true });
-    throw error;
-  }
-}
-
 /** Everything the batch loop needs, worked out from the import row and its file. */
 interface Prepared {
   readonly input: EvaluationInput;
@@ -107,14 +80,16 @@ interface Prepared {
 /**
  * Opens the import's file with its stored settings and works out the mapping: on a first run from the
  * user's stored choices and template (adding the custom fields they ask for, unless only validating), on
- * a resumed run the mapping stored by the first (the same columns to the same fields, whatever changed).
+ * a resumed run (or `mappingStored`: a part of a split import) the mapping stored by the first (the same
+ * columns to the same fields, whatever changed).
  */
-async function prepare(
+export async function prepare(
   store: Store,
   config: Config,
   row: ImportRow,
   file: string,
   validate: boolean,
+  mappingStored = row.committed_rows > 0,
 ): Promise<Prepared> {
   const routed = row.route_by_columns === 1;
   const flows = routed ? await routableFlows(store.db, row.source_id) : [];
@@ -140,7 +115,7 @@ async function prepare(
   try {
     let flow = stored;
     let targets = JSON.parse(row.mapping) as (string | null)[];
-    if (row.committed_rows === 0) {
+    if (!mappingStored) {
       const choices = row.mapping_choices
         ? (JSON.parse(row.mapping_choices) as Record<string, string | null>)
         : undefined;
@@ -230,7 +205,7 @@ export async function executeImport(
   const claimed = await claimWhenFree(store, config, importId, token);
   if (!claimed) return;
   const startedAt = Date.now();
-  let source: OpenedSource | undefined;
+  let source: ImportSource | undefined;
   // A timer keeps the lease while a batch takes longer than a third of it (a slow database).
   const keepAlive = setInterval(
     () => void claimImportLease(store.db, importId, token, config.jobLeaseMs, true).catch(() => {}),
@@ -238,7 +213,7 @@ export async function executeImport(
   );
   keepAlive.unref();
   try {
-    source = await sourceFile(store, claimed);
+    source = await openImportSource(store.db, claimed);
     const { input, flow } = await prepare(store, config, claimed, source.file, false);
     const destinations = destinationsOf(input, importId);
     let counts = countsOf(claimed);
@@ -246,7 +221,15 @@ export async function executeImport(
     let stop: 'cancel' | 'release' | null = null;
     for await (const { submissions, lastRow, fractionRead } of batches) {
       await nextTurn();
-      if (lastRow <= counts.committed_rows) continue;
+      if (lastRow <= counts.committed_rows) {
+        // Re-reading what an earlier run committed (a large file takes a while): a stop asked for meanwhile
+        // gives the import back at once, before this run writes anything.
+        if (hooks.signal?.aborted) {
+          stop = 'release';
+          break;
+        }
+        continue;
+      }
       const pending = submissions.filter((submission) => (submission.rowNumber ?? 0) > counts.committed_rows);
       const before = counts;
       const batch = destinations(pending);
@@ -284,10 +267,21 @@ export async function executeImport(
   } catch (error) {
     if (error instanceof JobReleased || error instanceof LeaseLost) throw error;
     if (hooks.signal?.reason === 'lease_lost') throw new LeaseLost(importId);
+    // A worker that lost the import meanwhile (paused past its lease) must not undo what the new one wrote.
+    if (!(await holdsImportLease(store, importId, token))) throw new LeaseLost(importId);
     throw await failImport(store, importId, error, startedAt);
   } finally {
     clearInterval(keepAlive);
     source?.release();
+  }
+}
+
+/** Whether this run still holds the import's lease (unknown, when the database does not answer: assume so). */
+async function holdsImportLease(store: Store, importId: string, token: string): Promise<boolean> {
+  try {
+    return (await findImport(store.db, importId))?.lease_token === token;
+  } catch {
+    return true;
   }
 }
 
@@ -296,7 +290,7 @@ export async function executeImport(
  * waited for; one that a live worker keeps renewing is an error, and the job is tried again later.
  * Returns undefined when there is nothing to run (the import ended, or was never started).
  */
-async function claimWhenFree(
+export async function claimWhenFree(
   store: Store,
   config: Config,
   importId: string,
@@ -372,10 +366,10 @@ export async function executeValidation(
     error: null,
   };
   await saveValidation(store.db, importId, state, true);
-  let source: OpenedSource | undefined;
+  let source: ImportSource | undefined;
   const ledger = await DryRunLedger.open();
   try {
-    source = await sourceFile(store, row);
+    source = await openImportSource(store.db, row);
     const { input } = await prepare(store, config, row, source.file, true);
     const destinations = destinationsOf(input, null);
     const { batches } = batchesOf(config, input, row.file_size);
@@ -476,7 +470,9 @@ function destinationsOf(
         const results: SubmissionResult[] = new Array(submissions.length);
         groups.forEach((indexes, part) => {
           const planned = plans[part]?.results ?? [];
-          indexes.forEach((index, position) => (results[index] = planned[position] as SubmissionResult));
+          indexes.forEach((index, position) => {
+            results[index] = planned[position] as SubmissionResult;
+          });
         });
         return results;
       },
@@ -485,7 +481,7 @@ function destinationsOf(
 }
 
 /** Runs an operation, again after each transient storage error, waiting RETRY_DELAYS_MS between tries. */
-async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
+export async function retrying<T>(operation: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await operation(attempt);
@@ -512,7 +508,7 @@ function batchRows(before: ImportCounts, after: ImportCounts) {
 }
 
 /** The counts after a batch's results. */
-function tallied(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): ImportCounts {
+export function tallied(counts: ImportCounts, results: readonly SubmissionResult[], lastRow: number): ImportCounts {
   let created = 0;
   let updated = 0;
   let unchanged = 0;
@@ -542,7 +538,7 @@ function tallied(counts: ImportCounts, results: readonly SubmissionResult[], las
  * to throw: the original, or for a lost database a one-line storage_unavailable error saying what became
  * of the import (no stack trace to a user for an outage).
  */
-async function failImport(store: Store, importId: string, error: unknown, startedAt: number): Promise<unknown> {
+export async function failImport(store: Store, importId: string, error: unknown, startedAt: number): Promise<unknown> {
   const message = (isAppError(error) ? error.message : String((error as Error)?.message ?? error)).slice(0, 2000);
   let marked = true;
   try {
@@ -559,6 +555,14 @@ async function failImport(store: Store, importId: string, error: unknown, starte
     marked = false;
     await clearImportLease(store.db, importId).catch(() => {});
   }
+  return failureToThrow(importId, error, message, marked);
+}
+
+/**
+ * What a failed import's job throws: its error, or for a lost database a one-line storage_unavailable error
+ * saying what became of the import (`marked`: failed and undone; else left processing).
+ */
+export function failureToThrow(importId: string, error: unknown, message: string, marked: boolean): unknown {
   if (!isTransientStorageError(error)) return error;
   const outcome = marked
     ? `import ${importId} is marked failed and what it stored is removed`

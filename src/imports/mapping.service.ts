@@ -1,12 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/auth.service.js';
 import type { Config } from '../config.js';
 import type { DB, ImportTable } from '../db/schema.js';
 import { AppError, isAppError } from '../errors.js';
-import { materializeImportFile } from './import-files.js';
+import { withImportSource } from './import-source.js';
 import { findImport, type ImportRow } from './import.repository.js';
 import { importView, visibleImport } from './import-query.service.js';
 import { previewFile, type Preview } from './preview.service.js';
@@ -74,13 +71,17 @@ export async function updateMapping(
       field: 'flowId',
     });
   const read = update.options ?? chosenReadOptions(row.options);
-  const { preview, kept } = await readAgain(db, row, (file) =>
-    previewKeepingChoices(db, config, file, row.file_name, choices, update.mapping ?? {}, {
-      flowId: target.flowId,
-      routing: target.routing,
-      read,
-      template,
-    }),
+  const { preview, kept } = await withImportSource(
+    db,
+    row,
+    (file) =>
+      previewKeepingChoices(db, config, file, row.file_name, choices, update.mapping ?? {}, {
+        flowId: target.flowId,
+        routing: target.routing,
+        read,
+        template,
+      }),
+    'leadport-mapping-',
   );
   if (remaps && (target.flowId !== undefined || routed)) assertMappable(row, preview);
 
@@ -115,19 +116,6 @@ function assertPreparing(row: ImportRow): void {
       `import ${row.id} is ${row.status}: its mapping can change only before it starts`,
       { from: row.status },
     );
-}
-
-/** Reads the import's file again: in place for a local file, else copied out of the database and removed after. */
-async function readAgain<T>(db: Kysely<DB>, row: ImportRow, read: (file: string) => Promise<T>): Promise<T> {
-  if (row.file_path) return read(row.file_path);
-  if (!row.file_stored || row.file_deleted_at)
-    throw new AppError('file_unreadable', `${row.file_name}: the uploaded file is no longer kept; upload it again`);
-  const directory = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'leadport-mapping-'));
-  try {
-    return await read(await materializeImportFile(db, row.id, directory, row.file_name));
-  } finally {
-    await fs.promises.rm(directory, { recursive: true, force: true });
-  }
 }
 
 /**

@@ -1,6 +1,3 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Principal } from '../auth/auth.service.js';
 import { compileFlow } from '../core/pipeline.js';
@@ -12,7 +9,7 @@ import { openTabularFile } from '../ingest/open-file.js';
 import type { ReadSettings } from '../ingest/tabular.js';
 import { DryRunLedger } from '../leads/dry-run-ledger.js';
 import { planBatch, type SubmissionResult } from '../leads/lead.service.js';
-import { materializeImportFile } from './import-files.js';
+import { withImportSource } from './import-source.js';
 import type { ImportRow, ValidationState } from './import.repository.js';
 import { visibleImport } from './import-query.service.js';
 import { toSubmissions } from './row-evaluation.js';
@@ -163,18 +160,7 @@ async function currentCells(
  * its stored settings, as the import job will, up to the row; undefined when the file has no such row.
  */
 async function fileRow(db: Kysely<DB>, row: ImportRow, rowNumber: number): Promise<string[] | undefined> {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'leadport-row-'));
-  try {
-    let file: string;
-    if (row.file_path) {
-      if (!fs.existsSync(row.file_path))
-        throw new AppError('file_unreadable', `${row.file_name}: the file ${row.file_path} is no longer there`);
-      file = row.file_path;
-    } else {
-      if (!row.file_stored || row.file_deleted_at)
-        throw new AppError('file_unreadable', `${row.file_name}: the uploaded file is no longer kept`);
-      file = await materializeImportFile(db, row.id, directory, row.file_name);
-    }
+  return withImportSource(db, row, async (file) => {
     const settings = JSON.parse(row.options) as ReadSettings;
     const opened = await openTabularFile(file, {
       maxBytes: Number.POSITIVE_INFINITY,
@@ -195,9 +181,7 @@ async function fileRow(db: Kysely<DB>, row: ImportRow, rowNumber: number): Promi
     } finally {
       opened.close();
     }
-  } finally {
-    fs.rmSync(directory, { recursive: true, force: true });
-  }
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import { newId } from '../core/ids.js';
 import type { DB, JobTable } from '../db/schema.js';
+import { jobTryLog, silentJobLog, type JobLog } from './job-log.js';
 import {
   backoffDelay,
   JobReleased,
@@ -42,7 +43,7 @@ export class EmbeddedJobRunner implements JobRunner {
   constructor(
     private readonly db: Kysely<DB>,
     private readonly leaseMs: number,
-    private readonly log: (message: string) => void = () => {},
+    private readonly log: JobLog = silentJobLog,
   ) {}
 
   async enqueue(kind: JobKind, payload: unknown, options: EnqueueOptions = {}): Promise<string> {
@@ -141,7 +142,7 @@ export class EmbeddedJobRunner implements JobRunner {
         this.start(job, this.handlers);
       }
     } catch (error) {
-      this.log(`job poll failed: ${(error as Error).message}`);
+      this.log.warn({ err: error }, 'job poll failed');
     } finally {
       this.polling = false;
       if (!this.stopped) {
@@ -223,14 +224,21 @@ export class EmbeddedJobRunner implements JobRunner {
     heartbeat.unref();
     const stored = JSON.parse(job.payload) as { payload: unknown; backoffMs: number };
     const context: JobContext = { jobId: job.id, attempt: job.attempts, signal: controller.signal };
+    const log = jobTryLog(this.log, { id: job.id, kind: job.kind, payload: stored.payload, attempt: job.attempts });
+    const startedAt = Date.now();
+    log.info({}, 'job started');
     try {
       const handler = handlers[job.kind as JobKind];
       if (!handler) throw new Error(`no handler for jobs of kind ${job.kind}`);
       await handler(stored.payload, context);
       await this.settle(job.id, token, { status: 'done', finished_at: new Date().toISOString(), last_error: null });
+      log.info({ durationMs: Date.now() - startedAt }, 'job done');
       return undefined;
     } catch (error) {
-      if (controller.signal.reason === 'lease_lost') return undefined;
+      if (controller.signal.reason === 'lease_lost') {
+        log.warn({ durationMs: Date.now() - startedAt }, 'job lease lost: another worker may have taken it');
+        return undefined;
+      }
       if (error instanceof JobReleased || controller.signal.aborted) {
         // Given back, not failed: the try is not counted and the job runs again at once.
         await this.settle(job.id, token, {
@@ -238,11 +246,12 @@ export class EmbeddedJobRunner implements JobRunner {
           attempts: Math.max(0, job.attempts - 1),
           run_after: new Date().toISOString(),
         });
+        log.info({ durationMs: Date.now() - startedAt }, 'job released');
         return undefined;
       }
       const message = ((error as Error)?.stack ?? String(error)).slice(0, 2000);
-      this.log(`job ${job.kind} ${job.id} try ${job.attempts} failed: ${(error as Error)?.message ?? error}`);
       const last = job.attempts >= job.max_attempts;
+      log.warn({ err: error, durationMs: Date.now() - startedAt, last }, 'job failed');
       await this.settle(job.id, token, {
         status: last ? 'failed' : 'queued',
         last_error: message,
@@ -267,7 +276,7 @@ export class EmbeddedJobRunner implements JobRunner {
       if (Number(result.numUpdatedRows) === 0) controller.abort('lease_lost');
     } catch (error) {
       // The database is away for a moment: the lease may still be ours; the next beat tries again.
-      this.log(`job lease renewal failed: ${(error as Error).message}`);
+      this.log.warn({ err: error, jobId }, 'job lease renewal failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import { isAppError } from '../errors.js';
-import { executeImport } from '../imports/import-run.js';
+import { executeImportInParts } from '../imports/import-parts.js';
 import { findImport } from '../imports/import.repository.js';
 import { ENDED_STATES, type ImportState } from '../imports/import-state.js';
 import { dispatchPendingDeliveries } from '../webhooks/webhook.service.js';
@@ -12,7 +12,8 @@ export interface ImportJobPayload {
 }
 
 /**
- * Runs or resumes an import (src/imports/import-run.ts). An import that failed as a whole (its file) is
+ * Runs or resumes an import (src/imports/import-run.ts), or splits it into `import-part` jobs
+ * (LEADPORT_IMPORT_PARTS, src/imports/import-parts.ts). An import that failed as a whole (its file) is
  * already marked failed and undone when the error arrives here: the job is done, not retried; any other
  * error (the database away) leaves it to the runner's retries, which resume from the last committed batch.
  */
@@ -20,7 +21,10 @@ export function importJob(deps: JobDeps): JobHandler {
   return async (payload, context) => {
     const { importId } = payload as ImportJobPayload;
     try {
-      await executeImport(deps.store, deps.config, importId, { signal: context.signal, metrics: deps.metrics });
+      await executeImportInParts(deps.store, deps.config, deps.jobs, importId, {
+        signal: context.signal,
+        metrics: deps.metrics,
+      });
     } catch (error) {
       const row = await findImport(deps.store.db, importId);
       if (!row || !ENDED_STATES.includes(row.status as ImportState) || !isAppError(error)) throw error;

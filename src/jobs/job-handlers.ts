@@ -1,5 +1,6 @@
 import { housekeepingJob } from './housekeeping.job.js';
 import { importJob } from './import.job.js';
+import { importPartJob } from './import-part.job.js';
 import type { JobDeps } from './job-deps.js';
 import type { JobHandlers } from './job-runner.js';
 import { revertJob } from './revert.job.js';
@@ -10,6 +11,7 @@ import { webhookJob } from './webhook.job.js';
 export function jobHandlers(deps: JobDeps): JobHandlers {
   return {
     import: importJob(deps),
+    'import-part': importPartJob(deps),
     validate: validateJob(deps),
     revert: revertJob(deps),
     housekeeping: housekeepingJob(deps),

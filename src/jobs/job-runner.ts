@@ -5,7 +5,8 @@
  * allows one live job per key), so a PostgreSQL queue engine fits behind it. Execution is at least once:
  * every handler reads its state from the database and is safe to run twice.
  */
-export type JobKind = 'import' | 'validate' | 'revert' | 'webhook' | 'housekeeping';
+export const JOB_KINDS = ['import', 'import-part', 'validate', 'revert', 'webhook', 'housekeeping'] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
 
 export interface EnqueueOptions {
   /** Run no sooner than this many milliseconds from now. */

@@ -1,7 +1,8 @@
 import type { Config } from '../config.js';
 import type { Store } from '../db/database.js';
-import { EmbeddedJobRunner } from './embedded-runner.js';
+import { createJobRunner } from './create-job-runner.js';
 import { jobHandlers } from './job-handlers.js';
+import { lineJobLog } from './job-log.js';
 
 /**
  * `leadport worker`: runs jobs until SIGINT/SIGTERM, then drains (each running import commits its current
@@ -9,7 +10,7 @@ import { jobHandlers } from './job-handlers.js';
  */
 export async function runWorker(config: Config, store: Store, options: { concurrency: number }): Promise<void> {
   const log = (message: string) => process.stderr.write(`leadport worker: ${message}\n`);
-  const jobs = new EmbeddedJobRunner(store.db, config.jobLeaseMs, log);
+  const jobs = createJobRunner(store, config, lineJobLog(log, config.logLevel));
   jobs.work(jobHandlers({ config, store, jobs, log }), { concurrency: options.concurrency });
   log(`running jobs (concurrency ${options.concurrency}, store: ${store.dialect})`);
   // The runner's poll timer does not hold the process open (so tests and the CLI end); a worker must stay up

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { StoredFields } from '../core/dedup.js';
 import { chunkForInsert } from '../db/batch.js';
-import type { RowWriter } from '../db/database.js';
+import { copyText } from '../db/copy-text.js';
+import { copyInto, type RowWriter } from '../db/database.js';
 import type { DB, EventTable, LeadTable } from '../db/schema.js';
 
 export interface ClaimedKey {
@@ -128,9 +129,42 @@ async function insertUnnest(
   return Number(result.numAffectedRows ?? 0);
 }
 
+// A batch of at least this many rows goes through COPY; fewer (a real-time group, the end of a file) go in
+// one INSERT over arrays, for which a COPY and a second statement would only add a round trip.
+const COPY_MIN_ROWS = 100;
+
 /**
- * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter), on
- * PostgreSQL one statement over arrays.
+ * PostgreSQL, a large batch: the rows are streamed with `COPY ... FROM STDIN` into a temporary staging
+ * table, then moved into `table` by one `INSERT ... SELECT`, a statement that could take a conflict clause
+ * as COPY cannot. The rows travel as one text stream, cheaper to build than an array parameter per column
+ * (docs/performance.md has the measurements). The staging table belongs to the connection: created by the
+ * first batch that needs it (one per connection, not per transaction: creating and dropping a table per
+ * batch cost the server more than COPY saved), kept for the next, and emptied by the move itself (a batch
+ * may store several parts) and by every commit.
+ */
+async function insertCopied(
+  trx: Transaction<DB>,
+  table: InsertableTable,
+  rows: readonly Record<string, unknown>[],
+): Promise<void> {
+  const first = rows[0];
+  if (!first) return;
+  const columns = Object.keys(first);
+  const stagingTable = `pg_temp.leadport_staging_${table}`;
+  const staging = sql.table(stagingTable);
+  await sql`create temp table if not exists ${staging} (like ${sql.table(table)} including defaults) on commit delete rows`.execute(
+    trx,
+  );
+  await copyInto(trx, stagingTable, columns, copyText(rows.map((row) => columns.map((column) => row[column]))));
+  const list = sql.join(columns.map((column) => sql.ref(column)));
+  await sql`with moved as (delete from ${staging} returning ${list}) insert into ${sql.table(table)} (${list}) select ${list} from moved`.execute(
+    trx,
+  );
+}
+
+/**
+ * Inserts many rows: on SQLite one Kysely-compiled single-row statement run per row (RowWriter); on
+ * PostgreSQL a COPY through a staging table for a large batch, one statement over arrays for a small one.
  */
 async function insertRows<T extends InsertableTable>(
   trx: Transaction<DB>,
@@ -152,7 +186,9 @@ async function insertRows<T extends InsertableTable>(
     );
     return;
   }
-  await insertUnnest(trx, table, rows as readonly Record<string, unknown>[], null);
+  const records = rows as readonly Record<string, unknown>[];
+  if (records.length >= COPY_MIN_ROWS) await insertCopied(trx, table, records);
+  else await insertUnnest(trx, table, records, null);
 }
 
 export async function insertLeads(

@@ -73,7 +73,38 @@ describe('npm run bench', () => {
     for (const name of ['leadport import (SQLite)', 'leadport import, friendly file (SQLite)'])
       expect(byName.get(name)?.note).toMatch(/^\d+ created, \d+ failed, \d+ duplicates$/);
     expect(xlsx).toMatchObject({ rows: 200 });
-    // The upload case is compared with the CLI case of the same run.
-    expect(byName.get('HTTP upload -> import job (SQLite)')?.note).toMatch(/^\d+\.\d\d of the CLI case; completed/);
+    // The upload case is compared with the CLI case of the same run: import job against import job, and end
+    // to end (upload + job against the CLI command from start to exit).
+    expect(byName.get('HTTP upload -> import job (SQLite)')?.note).toMatch(
+      /^\d+\.\d\d of the CLI case; completed.*; end to end \d+\.\d\d /,
+    );
+  }, 120_000);
+
+  it('--alternate runs the CLI and the upload case in pairs, alternating which goes first', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [path.join(root, 'dist/bench/bench.js'), '--rows', '400', '--alternate', '2', '--json'],
+      { cwd: root, env: { ...process.env, LOG_LEVEL: 'silent' } },
+    );
+    interface Timed {
+      rows: number;
+      seconds: number;
+      timing: { wall: number; job: number; cpu: number | null; upload?: number; jobCpu?: number | null };
+    }
+    const report = JSON.parse(stdout) as {
+      medians: { job: number; wall: number };
+      pairs: { first: string; cli: Timed; upload: Timed; ratios: { job: number; wall: number } }[];
+    };
+    expect(report.pairs.map((pair) => pair.first)).toEqual(['cli', 'upload']);
+    for (const { cli, upload, ratios } of report.pairs) {
+      expect([cli.rows, upload.rows]).toEqual([400, 400]);
+      // Both cases' rows/s are their import jobs' own durations; the upload is timed beside the job.
+      expect(cli.seconds).toBe(cli.timing.job);
+      expect(upload.seconds).toBe(upload.timing.job);
+      expect(upload.timing.upload).toBeGreaterThan(0);
+      expect(ratios.job).toBeCloseTo(cli.timing.job / upload.timing.job);
+      expect(ratios.wall).toBeCloseTo(cli.timing.wall / upload.timing.wall);
+    }
+    expect(report.medians.job).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -10,11 +10,14 @@ for (const dialect of DIALECTS) {
     });
     afterEach(async () => t.destroy());
 
-    it('answers /health after checking the store', async () => {
+    it('answers /health (alive) even when the database is away, while /ready says it cannot serve', async () => {
       const app = await createApp({ config: t.config, store: t.store });
       const response = await app.inject({ method: 'GET', url: '/health' });
       expect(response.statusCode).toBe(200);
       expect(response.json()).toEqual({ status: 'ok', store: dialect });
+      await t.store.close();
+      expect((await app.inject({ method: 'GET', url: '/health' })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(503);
       await app.close();
     });
   });

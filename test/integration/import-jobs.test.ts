@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import Database from 'better-sqlite3';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -235,6 +236,52 @@ for (const dialect of DIALECTS) {
       expect(state.leads).toBe(solarLeadCounts(1000).created);
       expect(state.rowNumbers).toEqual(Array.from({ length: 1000 }, (_, index) => index + 2));
     });
+
+    it('gives a resumed import back at once when stopped while re-reading the rows committed before', async () => {
+      const file = writeSolarLeads(dir, 400);
+      const importId = await queuedImport(t, file, 'queued');
+      const first = new AbortController();
+      await expect(
+        executeImport(t.store, t.config, importId, {
+          signal: first.signal,
+          onProgress: () => first.abort('shutdown'),
+        }),
+      ).rejects.toBeInstanceOf(JobReleased);
+      expect((await storedState(t, importId)).row.committed_rows).toBe(51);
+      // Already stopped when it starts: it must not store another batch on its way out.
+      await expect(
+        executeImport(t.store, t.config, importId, { signal: AbortSignal.abort('shutdown') }),
+      ).rejects.toBeInstanceOf(JobReleased);
+      const state = await storedState(t, importId);
+      expect(state.row).toMatchObject({ status: 'queued', committed_rows: 51, lease_token: null });
+    });
+
+    it.runIf(dialect === 'sqlite')(
+      'does not undo or fail an import another worker took over when the stale run then fails',
+      async () => {
+        const importId = await queuedImport(t, writeSolarLeads(dir, 300), 'queued');
+        // A second connection to the same file, synchronous, so the progress hook can act between batches.
+        const other = new Database(t.url.replace(/^sqlite:/, ''));
+        try {
+          await expect(
+            executeImport(t.store, t.config, importId, {
+              onProgress: () => {
+                // Paused past its lease: another worker took the import over; then this run meets an error.
+                other
+                  .prepare('update imports set lease_token = ?, lease_expires_at = ? where id = ?')
+                  .run('the-new-worker', new Date(Date.now() + 60_000).toISOString(), importId);
+                throw new Error('disk on fire');
+              },
+            }),
+          ).rejects.toBeInstanceOf(LeaseLost);
+        } finally {
+          other.close();
+        }
+        const state = await storedState(t, importId);
+        expect(state.row).toMatchObject({ status: 'processing', lease_token: 'the-new-worker', committed_rows: 51 });
+        expect(state.rowNumbers).toHaveLength(50);
+      },
+    );
 
     it('fences a worker whose lease another took over: its batch rolls back', async () => {
       const importId = await queuedImport(t, writeSolarLeads(dir, 5), 'queued');

@@ -113,7 +113,9 @@ for (const dialect of DIALECTS) {
       });
       return { status: response.statusCode, json: response.json() };
     };
-    const waitFor = async (importId: string, done: (view: Record<string, any>) => boolean, token = admin) => {
+    // biome-ignore lint/suspicious/noExplicitAny: an import view read from JSON, checked field by field
+    type View = Record<string, any>;
+    const waitFor = async (importId: string, done: (view: View) => boolean, token = admin) => {
       for (let tries = 0; tries < 200; tries++) {
         const view = (await call('GET', `/api/imports/${importId}`, undefined, token)).json;
         if (done(view)) return view;

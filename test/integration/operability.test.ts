@@ -7,6 +7,8 @@ import type { FlowDefinition } from '../../src/flows/flow.schema.js';
 import { applyFlow } from '../../src/flows/flow.service.js';
 import { createApp } from '../../src/http/app.js';
 import { runImport } from '../../src/imports/import.service.js';
+import { createJobRunner } from '../../src/jobs/create-job-runner.js';
+import type { JobRunner } from '../../src/jobs/job-runner.js';
 import { Metrics } from '../../src/metrics.js';
 import { createTestStore, DIALECTS, tempDir, type TestStore } from '../helpers/stores.js';
 
@@ -25,6 +27,7 @@ for (const dialect of DIALECTS) {
     let t: TestStore;
     let app: FastifyInstance;
     let metrics: Metrics;
+    let jobs: JobRunner;
 
     const scrape = async () => (await app.inject({ method: 'GET', url: '/metrics' })).body;
 
@@ -32,10 +35,12 @@ for (const dialect of DIALECTS) {
       t = await createTestStore(dialect);
       await applyFlow(t.store.db, solar);
       metrics = new Metrics();
-      app = await createApp({ config: t.config, store: t.store, metrics });
+      jobs = createJobRunner(t.store, t.config);
+      app = await createApp({ config: t.config, store: t.store, metrics, jobs });
     });
     afterEach(async () => {
       await app.close();
+      await jobs.stop();
       await t.destroy();
     });
 
@@ -153,24 +158,8 @@ for (const dialect of DIALECTS) {
       expect(sample(text, 'leadport_import_rows_total{outcome="failed"}')).toBe(3750);
       // The job queue by state, read at the scrape: two import jobs and a validation ran, none waits.
       expect(sample(text, 'leadport_jobs{state="queued"}')).toBe(0);
-      await t.store.db
-        .insertInto('jobs')
-        .values({
-          id: 'waiting',
-          kind: 'import',
-          payload: '{}',
-          job_key: null,
-          status: 'queued',
-          attempts: 0,
-          max_attempts: 1,
-          run_after: new Date().toISOString(),
-          lease_token: null,
-          lease_expires_at: null,
-          last_error: null,
-          created_at: new Date().toISOString(),
-          finished_at: null,
-        })
-        .execute();
+      // A job waiting in the queue this store uses (pg-boss on PostgreSQL, the jobs table on SQLite).
+      await jobs.enqueue('housekeeping', {}, { delayMs: 60_000 });
       expect(sample(await scrape(), 'leadport_jobs{state="queued"}')).toBe(1);
       fs.rmSync(path.dirname(file), { recursive: true, force: true });
     });

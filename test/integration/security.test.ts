@@ -340,6 +340,40 @@ describe('throttling', () => {
       await roomy.close();
     }
   });
+  it("behind a trusted reverse proxy (LEADPORT_TRUST_PROXY) throttles each client's address, not the proxy's", async () => {
+    const behindProxy = (trustProxy?: string) =>
+      createApp({
+        config: loadConfig({
+          DATABASE_URL: t.url,
+          LOG_LEVEL: 'silent',
+          LEADPORT_AUTH_FAILURES_PER_MINUTE: '6',
+          ...(trustProxy ? { LEADPORT_TRUST_PROXY: trustProxy } : {}),
+        }),
+        store: t.store,
+      });
+    // Every request comes from the proxy (10.9.9.9); X-Forwarded-For names the client.
+    const login = (proxied: Awaited<ReturnType<typeof behindProxy>>, client: string, password: string) =>
+      proxied.inject({
+        method: 'POST',
+        url: '/api/auth/login',
+        remoteAddress: '10.9.9.9',
+        headers: { 'x-forwarded-for': client },
+        payload: { email: 'admin@example.com', password },
+      });
+    for (const [trustProxy, otherClient] of [
+      ['10.9.9.9', 200],
+      [undefined, 429],
+    ] as const) {
+      const proxied = await behindProxy(trustProxy);
+      try {
+        for (let attempt = 0; attempt < 6; attempt++) await login(proxied, '203.0.113.7', `wrong-${attempt}`);
+        expect((await login(proxied, '203.0.113.7', 'correct-horse')).statusCode).toBe(429);
+        expect((await login(proxied, '198.51.100.2', 'correct-horse')).statusCode).toBe(otherClient);
+      } finally {
+        await proxied.close();
+      }
+    }
+  });
   it('rate-limits by the authenticated key however its header is spelled', async () => {
     const spellings = [
       `Bearer ${sourceKey}`,

@@ -194,6 +194,8 @@ for (const dialect of DIALECTS) {
         '0007-notifications',
         '0008-import-jobs',
         '0009-web-sessions',
+        '0010-import-routing',
+        '0011-import-parts',
       ]);
       expect(await t.store.db.selectFrom('events').select('id').orderBy('id').execute()).toEqual([
         { id: 'e2' },
