@@ -249,11 +249,19 @@ export function buildProgram(): Command {
     .command('worker')
     .description('run background jobs only (imports, validations, reverts, webhooks) until stopped')
     .option('--concurrency <n>', 'jobs at once', (value) => Number.parseInt(value, 10))
-    .action(async (options: { concurrency?: number }) => {
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics at GET /metrics on HOST:port (0: any free port)',
+      (value) => Number.parseInt(value, 10),
+    )
+    .action(async (options: { concurrency?: number; metricsPort?: number }) => {
       const config = loadConfig();
       const store = await openStore(config);
       const { runWorker } = await import('../jobs/worker.js');
-      await runWorker(config, store, { concurrency: options.concurrency ?? config.workerConcurrency });
+      await runWorker(config, store, {
+        concurrency: options.concurrency ?? config.workerConcurrency,
+        metricsPort: options.metricsPort,
+      });
     });
 
   program

@@ -46,8 +46,8 @@ async function serve(url: string, args: string[] = []): Promise<{ child: ChildPr
 }
 
 /** Starts `leadport worker` in its own process group; resolves once it says it runs jobs. */
-async function worker(url: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, 'worker', '--concurrency', '2'], {
+async function worker(url: string, args: string[] = []): Promise<ChildProcess & { output: () => string }> {
+  const child = spawn(process.execPath, [bin, 'worker', '--concurrency', '2', ...args], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: url, ...jobEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -61,7 +61,7 @@ async function worker(url: string): Promise<ChildProcess> {
     });
     child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${output}`)));
   });
-  return child;
+  return Object.assign(child, { output: () => output });
 }
 
 /** Kills a process and everything it started (its process group) at once, as a power cut would. */
@@ -200,14 +200,14 @@ for (const dialect of DIALECTS) {
         expect(await exited).toBe(0);
         const released = await t.store.db
           .selectFrom('imports')
-          .select(['status', 'lease_token', 'committed_rows'])
+          .select(['status', 'lease_token', 'committed_rows', 'created', 'failed'])
           .where('id', '=', id)
           .executeTakeFirstOrThrow();
         // Unless it had finished, the import waits for the next worker, with no lease held.
         if (released.status !== 'completed_with_errors')
           expect(released).toMatchObject({ status: 'queued', lease_token: null });
 
-        const second = await worker(t.url);
+        const second = await worker(t.url, ['--metrics-port', '0']);
         try {
           for (let tries = 0; tries < 600; tries++) {
             const row = await t.store.db
@@ -219,6 +219,18 @@ for (const dialect of DIALECTS) {
             await delay(100);
           }
           await expectExactlyRight(id);
+          // The second worker's /metrics counts the rows it committed: the rest of the import.
+          const metricsUrl = /metrics at (http:\/\/\S+\/metrics)/.exec(second.output())?.[1] as string;
+          const text = await (await fetch(metricsUrl)).text();
+          const count = (outcome: string) =>
+            Number(new RegExp(`^leadport_import_rows_total\\{outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+          const done = await t.store.db
+            .selectFrom('imports')
+            .select(['created', 'failed'])
+            .where('id', '=', id)
+            .executeTakeFirstOrThrow();
+          expect(count('created')).toBe(done.created - released.created);
+          expect(count('failed')).toBe(done.failed - released.failed);
         } finally {
           await killHard(second);
         }

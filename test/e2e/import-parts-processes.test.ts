@@ -9,12 +9,14 @@ import { applyFlow } from '../../src/flows/flow.service.js';
 import { findParts } from '../../src/imports/import-part.repository.js';
 import { executeImport } from '../../src/imports/import-run.js';
 import { createJobRunner } from '../../src/jobs/create-job-runner.js';
+import { createApiKey } from '../../src/auth/auth.service.js';
 import {
   everyRow,
   flowDefinition,
   importResults,
   queuedImport,
   seedLeads,
+  spelled,
   waitForEnd,
   writeLeads,
   type Duplicates,
@@ -62,6 +64,28 @@ async function startWorker(url: string, concurrency: number, env: Record<string,
     child.on('exit', (code) => reject(new Error(`worker exited ${code}: ${output}`)));
   });
   return { child, output: () => output };
+}
+
+/** Starts `leadport serve --no-worker` in its own process group on a free port; resolves with its port. */
+async function startServer(url: string, env: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--no-worker'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: url, PORT: '0', ...env, LOG_FORMAT: 'pretty' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+  child.stdout?.setEncoding('utf8');
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: string) => {
+      output += chunk;
+      const listening = /Leadport is listening on http:\/\/[^:]+:(\d+) /.exec(output);
+      if (listening?.[1]) resolve(Number(listening[1]));
+    });
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${output}`)));
+  });
+  return { child, port };
 }
 
 /** Stops a worker with SIGTERM (it drains: each running part commits its batch or is given back). */
@@ -189,6 +213,68 @@ for (const queue of ['pg-boss', 'embedded'] as const)
         expect(await stopWorker(paused)).toBe(0);
         await expectLikeOneWorker(importId, expected);
         expect(await stopWorker(other)).toBe(0);
+      }, 240_000);
+
+      it('two worker processes run two imports of overlapping keys while real-time submissions of the same keys arrive and the API process is killed and restarted: one lead per key, every row once', async () => {
+        const rows = ROWS / 2;
+        await applyFlow(t.store.db, flowDefinition('live', update));
+        // The same family of keys in both files and in the submissions.
+        const first = writeLeads(dir, 'live', 43, rows, 3000);
+        const second = writeLeads(dir, 'live', 47, rows, 3000);
+        const { key } = await createApiKey(t.store.db, { kind: 'source', sourceId: 'acme-media' });
+        const two = await Promise.all([0, 1].map(() => startWorker(t.url, 3, env)));
+        workers.push(...two);
+        let server = await startServer(t.url, env);
+        const imports = [await startImport('live', first.file), await startImport('live', second.file)];
+        const submitted = new Set<string>();
+        const submit = async (index: number) => {
+          const email = spelled(index * 7, 'live', (index % 3) / 3);
+          for (let tries = 0; ; tries++) {
+            try {
+              const response = await fetch(`http://127.0.0.1:${server.port}/flows/live/sources/acme-media/submit`, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ first_name: `Live${index}`, email, state: 'TX' }),
+              });
+              expect(response.status).toBe(201);
+              expect(((await response.json()) as { outcome: string }).outcome).toBe('success');
+              submitted.add(email.trim().toLowerCase());
+              return;
+            } catch (error) {
+              // The API process is being restarted: the submission is sent again once it is back.
+              if (tries > 200) throw error;
+              await sleep(50);
+            }
+          }
+        };
+        for (let index = 0; index < 150; index++) await submit(index);
+        // The API process dies mid-way (the workers go on) and starts again.
+        process.kill(-(server.child.pid as number), 'SIGKILL');
+        server = await startServer(t.url, env);
+        for (let index = 150; index < 300; index++) await submit(index);
+        for (const importId of imports) expect(await waitForEnd(t, importId)).toBe('completed_with_errors');
+        process.kill(-(server.child.pid as number), 'SIGTERM');
+        expect(await Promise.all(two.map(stopWorker))).toEqual([0, 0]);
+
+        for (const importId of imports) expect((await importResults(t, importId)).rowNumbers).toEqual(everyRow(rows));
+        const leads = await t.store.db.selectFrom('leads').select('fields').where('flow_id', '=', 'live').execute();
+        const emails = leads.map((lead) => (JSON.parse(lead.fields) as { email: string }).email);
+        expect(new Set(emails).size).toBe(emails.length);
+        expect(new Set(emails)).toEqual(new Set([...first.accepted, ...second.accepted, ...submitted]));
+      }, 240_000);
+
+      it('a worker killed (SIGKILL) mid-part has its parts taken up by another from their last committed batch', async () => {
+        const { flowId, file, expected } = await oneWorkerRun('killed', 53);
+        const importId = await startImport(flowId, file);
+        const doomed = await startWorker(t.url, PARTS, env);
+        workers.push(doomed);
+        await partsUnderWay(importId);
+        process.kill(-(doomed.child.pid as number), 'SIGKILL');
+        const other = await startWorker(t.url, PARTS, env);
+        workers.push(other);
+        expect(await waitForEnd(t, importId)).toBe('completed_with_errors');
+        expect(await stopWorker(other)).toBe(0);
+        await expectLikeOneWorker(importId, expected);
       }, 240_000);
 
       it('an import whose database connections are all terminated mid-way (pg_terminate_backend) ends as one worker leaves it', async () => {
