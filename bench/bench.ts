@@ -10,6 +10,7 @@ import { applyFlow } from '../src/flows/flow.service.js';
 import { previewFile } from '../src/imports/preview.service.js';
 import { BENCH_FLOW, writeLeadCsv, writeLeadXlsx, type LeadData } from './generate.js';
 import { psqlCopyFloor } from './pg-copy-floor.js';
+import { workersCase, type WorkersResult } from './workers.js';
 
 const run = promisify(execFile);
 const root = path.resolve(import.meta.dirname, '../..');
@@ -568,6 +569,26 @@ async function main(): Promise<void> {
       });
       if (pgResults) results.push(...pgResults);
       else process.stderr.write('PostgreSQL is not reachable: skipped\n');
+      if (pgResults) {
+        // One import split into as many parts as worker processes (LEADPORT_IMPORT_PARTS), each in a fresh
+        // database: what more workers do for one large import on this machine.
+        const byWorkers: WorkersResult[] = [];
+        for (const workers of [1, 2, 4]) {
+          process.stderr.write(`one import, ${workers} worker process(es) on PostgreSQL...\n`);
+          const measuredRun = await withPostgresDatabase(options.postgres, (url) => workersCase(csv, url, workers));
+          if (measuredRun) byWorkers.push(measuredRun);
+        }
+        const one = byWorkers[0];
+        for (const each of byWorkers)
+          results.push({
+            name: `leadport worker x${each.workers}, one import in ${each.workers} part(s) (PostgreSQL)`,
+            rows: each.rows,
+            seconds: each.seconds,
+            rowsPerSecond: each.rows / each.seconds,
+            peakRssMb: null,
+            note: `${each.status}; ${one ? (one.seconds / each.seconds).toFixed(2) : '?'}x the one-worker speed; start request to end`,
+          });
+      }
     }
     process.stderr.write('leadport import of the XLSX on SQLite...\n');
     results.push(

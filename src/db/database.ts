@@ -197,9 +197,10 @@ export function openSqlite<T>(file: string): { db: Kysely<T>; rowWriter: RowWrit
   return { db, rowWriter };
 }
 
-// A transaction idle this long is ended by the server: far longer than a batch waits between its statements,
-// and it frees the locks of a worker that was paused (SIGSTOP) or cut off mid-batch, so the worker taking
-// its import over is not kept waiting behind them. The paused worker's batch is rolled back (SQLSTATE 25P03).
+// A transaction idle this long is ended by the server (unless the database or role sets its own): far longer
+// than a batch waits between its statements, and it frees the locks of a worker that was paused (SIGSTOP) or
+// cut off mid-batch, so the worker taking its import over is not kept waiting behind them. The paused
+// worker's batch is rolled back (SQLSTATE 25P03).
 const IDLE_IN_TRANSACTION_MS = 60_000;
 
 function openPostgresStore(databaseUrl: string): Store {
@@ -207,14 +208,22 @@ function openPostgresStore(databaseUrl: string): Store {
     connectionString: databaseUrl,
     max: 10,
     connectionTimeoutMillis: 10_000,
-    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
   });
   // A connection the server ends (restart, pg_terminate_backend) emits 'error' on its client: on an idle
   // client the pool's handler sees it; on a checked-out one (between a transaction's statements) only the
   // client does, and an unhandled 'error' event would end the process. The query in flight fails with the
   // same error, the caller answers 503, and the pool discards the dead client when it is released.
   pool.on('error', () => undefined);
-  pool.on('connect', (client) => client.on('error', () => undefined));
+  pool.on('connect', (client) => {
+    client.on('error', () => undefined);
+    // Queued before the connection's first query; a timeout set on the database or role is kept.
+    client
+      .query(
+        `select set_config('idle_in_transaction_session_timeout', '${IDLE_IN_TRANSACTION_MS}', false)
+         where current_setting('idle_in_transaction_session_timeout') in ('0', '0ms')`,
+      )
+      .catch(() => undefined);
+  });
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: copyingPool(pool) }) });
   return {
     db,
