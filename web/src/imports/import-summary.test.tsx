@@ -65,6 +65,14 @@ describe('the summary of an import', () => {
     vi.unstubAllGlobals();
   });
 
+  it('says how many of the updated rows changed nothing', () => {
+    renderInApp(
+      <ImportSummary view={{ ...ended, updated: 3, unchanged: 2 }} reverting={false} error={null} onRevert={vi.fn()} />,
+    );
+    expect(screen.getByText(/^Updated$/, { selector: 'dt' }).nextElementSibling?.textContent).toBe('3');
+    expect(screen.getByText('2 changed nothing')).toBeTruthy();
+  });
+
   it('says the status in words, with the counts, the failed rows and the failed records to download', async () => {
     renderInApp(<ImportSummary view={ended} reverting={false} error={null} onRevert={vi.fn()} />);
     expect(screen.getByRole('heading', { name: 'Completed with errors' })).toBeTruthy();
@@ -72,6 +80,7 @@ describe('the summary of an import', () => {
     expect(figure('Total')).toBe('10');
     expect(figure('Created')).toBe('7');
     expect(figure('Failed')).toBe('2');
+    expect(screen.queryByText(/changed nothing/)).toBeNull();
     expect(screen.getByText(/took 2 s/)).toBeTruthy();
     expect(screen.getByRole('link', { name: 'Download failed records' }).getAttribute('href')).toBe(
       '/api/imports/imp1/failed.csv',

@@ -142,7 +142,13 @@ export function ImportSummary({ view, reverting, error, onRevert }: ImportSummar
             items={[
               { label: 'Total', value: view.total },
               { label: 'Created', value: view.created, color: 'var(--lp-text-good)' },
-              { label: 'Updated', value: view.updated, color: 'var(--lp-text-info)' },
+              {
+                label: 'Updated',
+                value: view.updated,
+                color: 'var(--lp-text-info)',
+                // Rows that matched a lead and changed none of its values count as updated too.
+                note: view.unchanged > 0 ? `${formatCount(view.unchanged)} changed nothing` : undefined,
+              },
               { label: 'Failed', value: view.failed, color: 'var(--lp-text-bad)' },
               { label: 'Duplicates', value: view.duplicates, color: 'var(--lp-text-warn)' },
               { label: 'Fixed inline', value: view.fixed ?? 0 },

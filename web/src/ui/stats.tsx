@@ -6,7 +6,8 @@ export function Stats({
   items,
   cols,
 }: {
-  items: readonly { label: string; value: number | string; color?: string }[];
+  /** `note`: a line under the value that qualifies it ("4 unchanged"). */
+  items: readonly { label: string; value: number | string; color?: string; note?: string | undefined }[];
   /** Figures a row; all of them in one row by default. */
   cols?: number;
 }) {
@@ -20,6 +21,11 @@ export function Stats({
           <Text component="dd" m={0} size="xl" fw={700} c={item.color}>
             {typeof item.value === 'number' ? formatCount(item.value) : item.value}
           </Text>
+          {item.note && (
+            <Text size="xs" c="gray.7">
+              {item.note}
+            </Text>
+          )}
         </Paper>
       ))}
     </SimpleGrid>
