@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import { idTime } from './core/ids.js';
 import type { Store } from './db/database.js';
 import type { DB } from './db/schema.js';
 import type { JobRunner } from './jobs/job-runner.js';
@@ -14,6 +15,29 @@ export async function pruneExpired(db: Kysely<DB>, now = new Date()): Promise<nu
     .where('created_at', '<', new Date(now.getTime() - IDEMPOTENCY_TTL_MS).toISOString())
     .executeTakeFirst();
   return Number(sessions.numDeletedRows) + Number(keys.numDeletedRows);
+}
+
+/** How long an upload may take at most: chunks older than this with no import are a dead upload's. */
+export const ORPHAN_UPLOAD_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes the chunks of uploads that never became an import: a process killed mid-upload leaves its chunks
+ * (a failed upload deletes its own). An upload stores its chunks before it records its import, so only
+ * chunks whose import id (a UUIDv7, so it tells when the upload began) is older than ORPHAN_UPLOAD_AGE_MS
+ * go. Returns how many uploads' chunks went.
+ */
+export async function removeOrphanUploads(db: Kysely<DB>, now = new Date()): Promise<number> {
+  const orphans = await db
+    .selectFrom('import_files')
+    .select('import_id')
+    .distinct()
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('imports').select('id').whereRef('imports.id', '=', 'import_files.import_id'))),
+    )
+    .execute();
+  const dead = orphans.map((row) => row.import_id).filter((id) => idTime(id) < now.getTime() - ORPHAN_UPLOAD_AGE_MS);
+  for (const id of dead) await db.deleteFrom('import_files').where('import_id', '=', id).execute();
+  return dead.length;
 }
 
 /** How long a finished job's row is kept (for a look at what ran) before housekeeping deletes it. */

@@ -42,3 +42,9 @@ export function newId(nowMs: number = Date.now()): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/** When a UUIDv7 was made (ms since the epoch, its first 48 bits); NaN for anything else. */
+export function idTime(id: string): number {
+  const hex = id.replaceAll('-', '');
+  return /^[0-9a-f]{12}7/i.test(hex) ? Number.parseInt(hex.slice(0, 12), 16) : Number.NaN;
+}

@@ -176,7 +176,14 @@ for (const dialect of DIALECTS) {
         importRow('local', { created_at: ago(40), file_path: '/tmp/leads.csv' }),
       ];
       for (const row of rows) await insertImport(t.store.db, row);
-      for (const id of ['old', 'recent', 'running'])
+      // Uploads killed before they became an import: one two days ago, one still arriving.
+      const idAt = (ms: number, tail: string) => {
+        const time = ms.toString(16).padStart(12, '0');
+        return `${time.slice(0, 8)}-${time.slice(8)}-7000-8000-${tail.padStart(12, '0')}`;
+      };
+      const deadUpload = idAt(now - 2 * DAY, '1');
+      const liveUpload = idAt(now - 60_000, '2');
+      for (const id of ['old', 'recent', 'running', deadUpload, liveUpload])
         for (const chunk of [0, 1])
           await t.store.db
             .insertInto('import_files')
@@ -225,6 +232,8 @@ for (const dialect of DIALECTS) {
       expect(await chunksOf('old')).toBe(0);
       expect(await chunksOf('recent')).toBe(2);
       expect(await chunksOf('running')).toBe(2);
+      expect(await chunksOf(deadUpload)).toBe(0);
+      expect(await chunksOf(liveUpload)).toBe(2);
       const imports = await t.store.db
         .selectFrom('imports')
         .select(['id', 'file_deleted_at', 'failed', 'total'])
