@@ -9,6 +9,7 @@ import { openStore } from '../src/db/database.js';
 import { applyFlow } from '../src/flows/flow.service.js';
 import { previewFile } from '../src/imports/preview.service.js';
 import { BENCH_FLOW, writeLeadCsv, writeLeadXlsx, type LeadData } from './generate.js';
+import { adminKey, benchStore } from './bench-store.js';
 import { psqlCopyFloor } from './pg-copy-floor.js';
 import { workersCase, type WorkersResult } from './workers.js';
 
@@ -194,13 +195,7 @@ async function evaluateCase(name: string, csv: string): Promise<CaseResult> {
 async function importCase(name: string, file: string, databaseUrl: string, extra: string[] = []): Promise<CaseResult> {
   // The 1M-row file is over the default 50 MB upload limit.
   const env = { DATABASE_URL: databaseUrl, LEADPORT_MAX_UPLOAD_MB: '1024' };
-  await run(process.execPath, [bin, 'migrate'], { env: { ...process.env, ...env } });
-  const store = await openStore(loadConfig(env));
-  try {
-    await applyFlow(store.db, BENCH_FLOW);
-  } finally {
-    await store.close();
-  }
+  await benchStore(env);
   const { stdout, peakRssMb, cpuSeconds, wallSeconds } = await measured(
     [bin, 'import', file, '--flow', 'bench', '--source', 'bench-source', '--json', ...extra],
     env,
@@ -232,14 +227,8 @@ async function importCase(name: string, file: string, databaseUrl: string, extra
  */
 async function uploadCase(name: string, file: string, databaseUrl: string): Promise<CaseResult> {
   const env = { ...process.env, DATABASE_URL: databaseUrl, LEADPORT_MAX_UPLOAD_MB: '1024', LOG_LEVEL: 'silent' };
-  await run(process.execPath, [bin, 'migrate'], { env });
-  const store = await openStore(loadConfig(env));
-  try {
-    await applyFlow(store.db, BENCH_FLOW);
-  } finally {
-    await store.close();
-  }
-  const key = (await run(process.execPath, [bin, 'keys', 'create', '--admin'], { env })).stdout.trim();
+  await benchStore(env);
+  const key = await adminKey(env);
   const server = spawn(process.execPath, ['--import', rssHook, bin, 'serve'], {
     env: { ...env, PORT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

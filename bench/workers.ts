@@ -1,14 +1,9 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
-import { loadConfig } from '../src/config.js';
-import { openStore } from '../src/db/database.js';
-import { applyFlow } from '../src/flows/flow.service.js';
-import { BENCH_FLOW } from './generate.js';
+import { adminKey, benchStore } from './bench-store.js';
 
-const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../../bin/leadport.js', import.meta.url));
 
 /** One import of the file split into `workers` parts, run by as many `leadport worker` processes. */
@@ -60,14 +55,8 @@ export async function workersCase(file: string, databaseUrl: string, workers: nu
     LEADPORT_IMPORT_PARTS: String(workers),
     LOG_LEVEL: 'warn',
   };
-  await run(process.execPath, [bin, 'migrate'], { env });
-  const store = await openStore(loadConfig(env));
-  try {
-    await applyFlow(store.db, BENCH_FLOW);
-  } finally {
-    await store.close();
-  }
-  const key = (await run(process.execPath, [bin, 'keys', 'create', '--admin'], { env })).stdout.trim();
+  await benchStore(env);
+  const key = await adminKey(env);
   const server = await started(['serve', '--no-worker'], { ...env, PORT: '0' }, /listening on http:\/\/[^:]+:\d+ /);
   const running: ChildProcess[] = [server.child];
   try {

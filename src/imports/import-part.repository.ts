@@ -1,7 +1,7 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { ExpressionBuilder, Kysely, Transaction } from 'kysely';
 import { dialectOf } from '../db/database.js';
 import type { DB, ImportPartTable } from '../db/schema.js';
-import { findImport, LeaseLost, type ImportCounts, type ImportRow } from './import.repository.js';
+import { findImport, LeaseLost, NO_COUNTS, type ImportCounts, type ImportRow } from './import.repository.js';
 
 export type ImportPartRow = ImportPartTable;
 
@@ -63,13 +63,7 @@ export async function splitIntoParts(
         import_id: importId,
         part,
         parts,
-        committed_rows: 0,
-        total: 0,
-        created: 0,
-        updated: 0,
-        unchanged: 0,
-        failed: 0,
-        duplicates: 0,
+        ...NO_COUNTS,
         fraction_read: 0,
         lease_token: null,
         lease_expires_at: null,
@@ -148,9 +142,7 @@ export async function savePartProgress(
       fraction_read: fractionRead,
       lease_expires_at: leaseEnd(leaseMs),
     }))
-    .where('import_id', '=', lease.importId)
-    .where('part', '=', lease.part)
-    .where('lease_token', '=', lease.token)
+    .where(heldBy(lease))
     .where('status', '=', 'processing')
     .executeTakeFirst();
   if (Number(mine.numUpdatedRows) === 0) throw partLost(lease);
@@ -176,14 +168,18 @@ export async function savePartProgress(
   return saved.cancel_requested === 1;
 }
 
+/** The part row a lease holds: its import and part, and the lease's token still on it. */
+function heldBy(lease: PartLease) {
+  return (eb: ExpressionBuilder<DB, 'import_parts'>) =>
+    eb.and([eb('import_id', '=', lease.importId), eb('part', '=', lease.part), eb('lease_token', '=', lease.token)]);
+}
+
 /** Gives a part back to the queue (its worker shutting down), keeping its committed batches. */
 export async function releasePart(db: Kysely<DB>, lease: PartLease): Promise<void> {
   await db
     .updateTable('import_parts')
     .set({ status: 'queued', lease_token: null, lease_expires_at: null })
-    .where('import_id', '=', lease.importId)
-    .where('part', '=', lease.part)
-    .where('lease_token', '=', lease.token)
+    .where(heldBy(lease))
     .where('status', '=', 'processing')
     .execute();
 }
@@ -197,9 +193,7 @@ export async function endPart(
   const ended = await trx
     .updateTable('import_parts')
     .set({ status, lease_token: null, lease_expires_at: null, ...(status === 'done' ? { fraction_read: 1 } : {}) })
-    .where('import_id', '=', lease.importId)
-    .where('part', '=', lease.part)
-    .where('lease_token', '=', lease.token)
+    .where(heldBy(lease))
     .where('status', '=', 'processing')
     .executeTakeFirst();
   if (Number(ended.numUpdatedRows) === 0) throw partLost(lease);
@@ -210,12 +204,7 @@ export async function endPart(
  * is locked, so no worker takes the part over before the transaction ends.
  */
 export async function holdsPart(trx: Transaction<DB>, lease: PartLease): Promise<boolean> {
-  const query = trx
-    .selectFrom('import_parts')
-    .select('part')
-    .where('import_id', '=', lease.importId)
-    .where('part', '=', lease.part)
-    .where('lease_token', '=', lease.token);
+  const query = trx.selectFrom('import_parts').select('part').where(heldBy(lease));
   return (await (dialectOf(trx) === 'postgres' ? query.forUpdate() : query).executeTakeFirst()) !== undefined;
 }
 
@@ -224,9 +213,7 @@ export async function abandonPart(trx: Transaction<DB>, lease: PartLease): Promi
   await trx
     .updateTable('import_parts')
     .set({ status: 'stopped', lease_token: null, lease_expires_at: null })
-    .where('import_id', '=', lease.importId)
-    .where('part', '=', lease.part)
-    .where('lease_token', '=', lease.token)
+    .where(heldBy(lease))
     .execute();
 }
 

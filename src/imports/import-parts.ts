@@ -15,6 +15,7 @@ import {
   failImport,
   failureToThrow,
   prepare,
+  renewing,
   retrying,
   tallied,
   type RunHooks,
@@ -26,6 +27,7 @@ import {
   findImport,
   finishImport,
   LeaseLost,
+  NO_COUNTS,
   releaseImport,
   undoImportWrites,
   type ImportCounts,
@@ -55,16 +57,6 @@ export interface ImportPartJobPayload {
   readonly importId: string;
   readonly part: number;
 }
-
-const NO_ROWS: ImportCounts = {
-  total: 0,
-  created: 0,
-  updated: 0,
-  unchanged: 0,
-  failed: 0,
-  duplicates: 0,
-  committed_rows: 0,
-};
 
 /**
  * The import job: runs a queued import as one (executeImport), or, with LEADPORT_IMPORT_PARTS above 1 and
@@ -120,11 +112,7 @@ async function splitImport(store: Store, config: Config, importId: string, hooks
     return [];
   }
   const startedAt = Date.now();
-  const keepAlive = setInterval(
-    () => void claimImportLease(store.db, importId, token, config.jobLeaseMs, true).catch(() => {}),
-    config.jobLeaseMs / 3,
-  );
-  keepAlive.unref();
+  const keepAlive = renewing(config, () => claimImportLease(store.db, importId, token, config.jobLeaseMs, true));
   let source: ImportSource | undefined;
   try {
     source = await openImportSource(store.db, claimed);
@@ -162,11 +150,7 @@ export async function executeImportPart(
   const claimed = await claimPartWhenFree(store, config, lease);
   if (!claimed) return;
   // A timer keeps the lease while a batch takes longer than a third of it (a slow database).
-  const keepAlive = setInterval(
-    () => void claimPartLease(store.db, lease, config.jobLeaseMs, true).catch(() => {}),
-    config.jobLeaseMs / 3,
-  );
-  keepAlive.unref();
+  const keepAlive = renewing(config, () => claimPartLease(store.db, lease, config.jobLeaseMs, true));
   let source: ImportSource | undefined;
   try {
     const row = await findImport(store.db, importId);
@@ -300,10 +284,10 @@ async function commitPartBatch(
     // The counts are saved in the batch's transaction but kept only once it committed: a retried
     // transaction (a lost duplicate-key race) must not count its rows twice.
     const [plan] = await storeBatches(store, [{ context, submissions }], async (trx, plans) => {
-      const batch = tallied(NO_ROWS, plans[0]?.results ?? [], lastRow);
+      const batch = tallied(NO_COUNTS, plans[0]?.results ?? [], lastRow);
       cancelRequested = await savePartProgress(trx, lease, batch, fractionRead, config.jobLeaseMs);
     });
-    return { batch: tallied(NO_ROWS, plan?.results ?? [], lastRow), cancelRequested };
+    return { batch: tallied(NO_COUNTS, plan?.results ?? [], lastRow), cancelRequested };
   });
 }
 

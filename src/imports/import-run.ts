@@ -206,12 +206,7 @@ export async function executeImport(
   if (!claimed) return;
   const startedAt = Date.now();
   let source: ImportSource | undefined;
-  // A timer keeps the lease while a batch takes longer than a third of it (a slow database).
-  const keepAlive = setInterval(
-    () => void claimImportLease(store.db, importId, token, config.jobLeaseMs, true).catch(() => {}),
-    config.jobLeaseMs / 3,
-  );
-  keepAlive.unref();
+  const keepAlive = renewing(config, () => claimImportLease(store.db, importId, token, config.jobLeaseMs, true));
   try {
     source = await openImportSource(store.db, claimed);
     const { input, flow } = await prepare(store, config, claimed, source.file, false);
@@ -283,6 +278,16 @@ async function holdsImportLease(store: Store, importId: string, token: string): 
   } catch {
     return true;
   }
+}
+
+/**
+ * Renews a lease every third of its length while a batch may take longer than the lease (a slow database);
+ * clearInterval the returned timer when done. A failed renewal is left to the next (or to the lease check).
+ */
+export function renewing(config: Config, renew: () => Promise<unknown>): NodeJS.Timeout {
+  const timer = setInterval(() => void renew().catch(() => {}), config.jobLeaseMs / 3);
+  timer.unref();
+  return timer;
 }
 
 /**

@@ -68,6 +68,17 @@ export interface ImportCounts {
   committed_rows: number;
 }
 
+/** The counts of an import (or part) that has committed nothing. */
+export const NO_COUNTS: Readonly<ImportCounts> = Object.freeze({
+  total: 0,
+  created: 0,
+  updated: 0,
+  unchanged: 0,
+  failed: 0,
+  duplicates: 0,
+  committed_rows: 0,
+});
+
 /** Thrown when an import's lease was taken over by another worker: this one must not write any more. */
 export class LeaseLost extends Error {
   constructor(importId: string) {
